@@ -1,0 +1,146 @@
+//! The only file that knows WIT: converts between the engine's types and the world's.
+//!
+//! Nothing here may panic on input: every failure comes back as the WIT `error` variant, and
+//! the engine validates all input-derived sizes before indexing (a trap would poison the
+//! instance in every host).
+
+use crate as engine;
+
+wit_bindgen::generate!({
+    world: "wasmicro",
+    path: "../wit",
+});
+
+use exports::wasmicro::inference::engine as wit;
+
+struct Component;
+
+struct ModelResource(engine::Model);
+
+/// Until a generating family lands, no generation can be started, so this is never built.
+struct GenerationResource;
+
+impl From<engine::Error> for wit::Error {
+    fn from(e: engine::Error) -> wit::Error {
+        match e {
+            engine::Error::MissingFile(m) => wit::Error::MissingFile(m),
+            engine::Error::InvalidModel(m) => wit::Error::InvalidModel(m),
+            engine::Error::InvalidConfig(m) => wit::Error::InvalidConfig(m),
+            engine::Error::InvalidTokenizer(m) => wit::Error::InvalidTokenizer(m),
+            engine::Error::UnsupportedArchitecture(m) => wit::Error::UnsupportedArchitecture(m),
+            engine::Error::Unsupported(m) => wit::Error::Unsupported(m),
+            engine::Error::InvalidInput(m) => wit::Error::InvalidInput(m),
+        }
+    }
+}
+
+fn pooling_to_wit(p: engine::Pooling) -> wit::Pooling {
+    match p {
+        engine::Pooling::Cls => wit::Pooling::Cls,
+        engine::Pooling::Mean => wit::Pooling::Mean,
+        engine::Pooling::Max => wit::Pooling::Max,
+        engine::Pooling::Last => wit::Pooling::Last,
+    }
+}
+
+fn pooling_from_wit(p: wit::Pooling) -> engine::Pooling {
+    match p {
+        wit::Pooling::Cls => engine::Pooling::Cls,
+        wit::Pooling::Mean => engine::Pooling::Mean,
+        wit::Pooling::Max => engine::Pooling::Max,
+        wit::Pooling::Last => engine::Pooling::Last,
+    }
+}
+
+fn embed_options(o: wit::EmbedOptions) -> engine::EmbedOptions {
+    engine::EmbedOptions { pooling: o.pooling.map(pooling_from_wit), normalize: o.normalize, max_tokens: o.max_tokens, truncate: o.truncate }
+}
+
+impl wit::Guest for Component {
+    type Model = ModelResource;
+    type Generation = GenerationResource;
+
+    fn load(files: Vec<wit::File>) -> Result<wit::Model, wit::Error> {
+        let files = files.into_iter().map(|f| (f.name, f.bytes)).collect();
+        Ok(wit::Model::new(ModelResource(engine::Model::load(files)?)))
+    }
+}
+
+impl wit::GuestModel for ModelResource {
+    fn info(&self) -> wit::ModelInfo {
+        let i = self.0.info();
+        wit::ModelInfo {
+            family: match i.family {
+                engine::Family::Bert => wit::Family::Bert,
+                engine::Family::Gpt2 => wit::Family::Gpt2,
+                engine::Family::T5 => wit::Family::T5,
+            },
+            model_type: i.model_type.clone(),
+            architecture: i.architecture.clone(),
+            hidden_size: i.hidden_size,
+            num_layers: i.num_layers,
+            num_heads: i.num_heads,
+            vocab_size: i.vocab_size,
+            max_position_embeddings: i.max_position_embeddings,
+            dtype: i.dtype.clone(),
+            embedding_size: i.embedding_size,
+            pooling: pooling_to_wit(i.pooling),
+            normalize: i.normalize,
+            max_input_tokens: i.max_input_tokens,
+            labels: i.labels.clone(),
+        }
+    }
+
+    fn tokenize(&self, text: String, add_special_tokens: bool) -> Result<Vec<u32>, wit::Error> {
+        Ok(self.0.tokenize(&text, add_special_tokens)?)
+    }
+
+    fn decode(&self, ids: Vec<u32>, skip_special_tokens: bool) -> Result<String, wit::Error> {
+        Ok(self.0.decode(&ids, skip_special_tokens)?)
+    }
+
+    fn embed(&self, text: String, options: wit::EmbedOptions) -> Result<Vec<f32>, wit::Error> {
+        Ok(self.0.embed(&text, &embed_options(options))?)
+    }
+
+    fn embed_batch(&self, texts: Vec<String>, options: wit::EmbedOptions) -> Result<Vec<Vec<f32>>, wit::Error> {
+        Ok(self.0.embed_batch(&texts, &embed_options(options))?)
+    }
+
+    fn embed_tokens(&self, text: String, options: wit::EmbedOptions) -> Result<Vec<Vec<f32>>, wit::Error> {
+        Ok(self.0.embed_tokens(&text, &embed_options(options))?)
+    }
+
+    fn generate(&self, prompt: String, _options: wit::GenerateOptions) -> Result<String, wit::Error> {
+        Ok(self.0.generate(&prompt)?)
+    }
+
+    fn stream(&self, prompt: String, _options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
+        self.0.generate(&prompt)?;
+        Err(wit::Error::Unsupported("streaming needs a generating model".into()))
+    }
+
+    fn classify(&self, _text: String, _pair: Option<String>, _options: wit::ClassifyOptions) -> Result<Vec<wit::LabelScore>, wit::Error> {
+        Err(unsupported_head(&self.0))
+    }
+
+    fn rerank(&self, _query: String, _documents: Vec<String>) -> Result<Vec<wit::Ranked>, wit::Error> {
+        Err(unsupported_head(&self.0))
+    }
+
+    fn zero_shot(&self, _text: String, _labels: Vec<String>, _options: wit::ZeroShotOptions) -> Result<Vec<wit::LabelScore>, wit::Error> {
+        Err(unsupported_head(&self.0))
+    }
+}
+
+fn unsupported_head(model: &engine::Model) -> wit::Error {
+    wit::Error::Unsupported(format!("'{}' has no classification head", model.info().model_type))
+}
+
+impl wit::GuestGeneration for GenerationResource {
+    fn next(&self) -> Result<Option<String>, wit::Error> {
+        Ok(None)
+    }
+}
+
+export!(Component);

@@ -1,0 +1,152 @@
+//! Scaled dot-product attention of one sequence, all heads.
+//!
+//! Rows are token vectors with the heads side by side (`[tokens][heads · head_dim]`), as the
+//! projections produce them. Each head is gathered into contiguous buffers so that both
+//! products run on the `linear` kernel: scores = Q·Kᵀ, then out = P·V with V transposed.
+
+use super::matmul::linear;
+use super::softmax::softmax;
+
+pub struct Attention<'a> {
+    pub heads: usize,
+    pub head_dim: usize,
+    /// Multiplies the raw scores (1/√d for BERT and GPT-2, 1 for T5 and GPT-Neo).
+    pub scale: f32,
+    /// Added to the scaled scores, `[heads][queries][keys]` (T5's position bias).
+    pub bias: Option<&'a [f32]>,
+    /// Query `i` sees keys `0..=i + (keys − queries)`: the queries are the last ones.
+    pub causal: bool,
+    /// With `causal`, also hide keys more than `window − 1` positions back (GPT-Neo local layers).
+    pub window: Option<usize>,
+}
+
+/// Reusable buffers, so a forward pass allocates them once per call, not once per head.
+#[derive(Default)]
+pub struct Scratch {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v_t: Vec<f32>,
+    scores: Vec<f32>,
+    out: Vec<f32>,
+}
+
+impl Attention<'_> {
+    /// `q: [queries][width]`, `k`, `v: [keys][width]`, `out: [queries][width]`,
+    /// with `width = heads · head_dim`.
+    pub fn run(&self, q: &[f32], k: &[f32], v: &[f32], out: &mut [f32], scratch: &mut Scratch) {
+        let (d, width) = (self.head_dim, self.heads * self.head_dim);
+        let queries = q.len() / width;
+        let keys = k.len() / width;
+        assert!(
+            d > 0 && q.len() == queries * width && k.len() == keys * width && v.len() == k.len() && out.len() == q.len(),
+            "attention: inconsistent shapes"
+        );
+        if queries == 0 || keys == 0 {
+            return;
+        }
+        let Scratch { q: qh, k: kh, v_t, scores, out: oh } = scratch;
+        for h in 0..self.heads {
+            gather(q, width, h * d, d, qh);
+            gather(k, width, h * d, d, kh);
+            v_t.clear();
+            v_t.resize(d * keys, 0.0);
+            for (j, row) in v.chunks_exact(width).enumerate() {
+                for (t, &value) in row[h * d..(h + 1) * d].iter().enumerate() {
+                    v_t[t * keys + j] = value;
+                }
+            }
+            scores.clear();
+            scores.resize(queries * keys, 0.0);
+            linear(qh, kh, None, d, scores);
+            for (i, row) in scores.chunks_exact_mut(keys).enumerate() {
+                if self.scale != 1.0 {
+                    row.iter_mut().for_each(|s| *s *= self.scale);
+                }
+                if let Some(bias) = self.bias {
+                    let bias_row = &bias[(h * queries + i) * keys..][..keys];
+                    row.iter_mut().zip(bias_row).for_each(|(s, b)| *s += b);
+                }
+                let (first, last) = self.visible(i, queries, keys);
+                row[..first].fill(0.0);
+                row[last..].fill(0.0);
+                softmax(&mut row[first..last]);
+            }
+            oh.clear();
+            oh.resize(queries * d, 0.0);
+            linear(scores, v_t, None, keys, oh);
+            for (dst, src) in out.chunks_exact_mut(width).zip(oh.chunks_exact(d)) {
+                dst[h * d..(h + 1) * d].copy_from_slice(src);
+            }
+        }
+    }
+
+    /// The keys query `i` attends to, as a range.
+    fn visible(&self, i: usize, queries: usize, keys: usize) -> (usize, usize) {
+        if !self.causal {
+            return (0, keys);
+        }
+        let last = i + (keys - queries) + 1;
+        let first = self.window.map_or(0, |w| last.saturating_sub(w));
+        (first, last)
+    }
+}
+
+fn gather(rows: &[f32], width: usize, offset: usize, d: usize, into: &mut Vec<f32>) {
+    into.clear();
+    for row in rows.chunks_exact(width) {
+        into.extend_from_slice(&row[offset..offset + d]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testing::values;
+
+    /// Attention written out naively in f64.
+    fn reference(attn: &Attention, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f64> {
+        let (d, width) = (attn.head_dim, attn.heads * attn.head_dim);
+        let (nq, nk) = (q.len() / width, k.len() / width);
+        let mut out = vec![0.0; q.len()];
+        for h in 0..attn.heads {
+            for i in 0..nq {
+                let (first, last) = attn.visible(i, nq, nk);
+                let mut s: Vec<f64> = (first..last)
+                    .map(|j| {
+                        let dot: f64 = (0..d).map(|t| q[i * width + h * d + t] as f64 * k[j * width + h * d + t] as f64).sum();
+                        dot * attn.scale as f64 + attn.bias.map_or(0.0, |b| b[(h * nq + i) * nk + j] as f64)
+                    })
+                    .collect();
+                let max = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                s.iter_mut().for_each(|x| *x = (*x - max).exp());
+                let total: f64 = s.iter().sum();
+                for t in 0..d {
+                    out[i * width + h * d + t] = (first..last).zip(&s).map(|(j, p)| p / total * v[j * width + h * d + t] as f64).sum();
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_naive_attention_with_bias_causality_and_windows() {
+        let (heads, d) = (3, 5);
+        let bias = values(heads * 4 * 7, 4, 1.0);
+        let cases = [
+            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: false, window: None },
+            Attention { heads, head_dim: d, scale: 1.0, bias: Some(&bias), causal: false, window: None },
+            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: None },
+            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: Some(3) },
+        ];
+        for attn in &cases {
+            let q = values(4 * heads * d, 1, 1.0);
+            let k = values(7 * heads * d, 2, 1.0);
+            let v = values(7 * heads * d, 3, 1.0);
+            let mut out = vec![0.0; q.len()];
+            attn.run(&q, &k, &v, &mut out, &mut Scratch::default());
+            for (a, b) in out.iter().zip(reference(attn, &q, &k, &v)) {
+                assert!((*a as f64 - b).abs() < 1e-6, "{a} vs {b}");
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Elementary functions written out so that the scalar and SIMD128 kernels compute them with
+//! identical operations (a libm call in one and a polynomial in the other would differ).
+
+/// exp(x) by Cephes' range reduction and degree-6 polynomial: within 2 ulp of the true value on
+/// [-87.3, 88.0]; inputs outside are clamped (exp(-inf) gives ~1e-38, not 0, which no
+/// softmax or GELU output can tell apart at f32 precision after normalisation).
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    let x = x.clamp(-87.3, 88.0);
+    let n = (x * std::f32::consts::LOG2_E + 0.5).floor();
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let y = p * (r * r) + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) << 23) as u32)
+}
+
+/// erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7), the same formula
+/// PyTorch's vectorised CPU GELU uses.
+#[inline(always)]
+pub fn erf(x: f32) -> f32 {
+    let a = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * a);
+    let mut p = 1.061_405_4;
+    p = p * t - 1.453_152_1;
+    p = p * t + 1.421_413_8;
+    p = p * t - 0.284_496_74;
+    p = p * t + 0.254_829_6;
+    let y = 1.0 - p * t * exp(-(a * a));
+    y.copysign(x)
+}
+
+/// tanh(x) as 1 − 2/(e^{2|x|} + 1): absolute error ~1e-7, which is what GELU needs.
+#[inline(always)]
+pub fn tanh(x: f32) -> f32 {
+    let e = exp(2.0 * x.abs());
+    let y = 1.0 - 2.0 / (e + 1.0);
+    y.copysign(x)
+}
+
+/// Σ f(x) in the kernels' lane order: four lane sums over steps of 4, folded as
+/// `(l0 + l2) + (l1 + l3)`, then the tail in order. Both bodies agree bit for bit.
+#[inline(always)]
+pub fn lane_sum(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let n4 = x.len() & !3;
+    let mut lanes = [0.0f32; 4];
+    for chunk in x[..n4].chunks_exact(4) {
+        for l in 0..4 {
+            lanes[l] = lanes[l] + f(chunk[l]);
+        }
+    }
+    let mut sum = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+    for &v in &x[n4..] {
+        sum = sum + f(v);
+    }
+    sum
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd {
+    use core::arch::wasm32::*;
+
+    #[inline(always)]
+    fn splat(v: f32) -> v128 {
+        f32x4_splat(v)
+    }
+
+    #[inline(always)]
+    fn madd(a: v128, b: v128, c: v128) -> v128 {
+        f32x4_add(f32x4_mul(a, b), c)
+    }
+
+    #[inline(always)]
+    fn copysign(magnitude: v128, sign_of: v128) -> v128 {
+        let sign = v128_and(sign_of, f32x4_splat(-0.0));
+        v128_or(v128_andnot(magnitude, f32x4_splat(-0.0)), sign)
+    }
+
+    /// `lane_sum` with a vector `f`: the same lanes, the same fold, the same tail.
+    #[inline(always)]
+    pub fn lane_sum(x: &[f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) -> f32 {
+        let n4 = x.len() & !3;
+        let mut acc = f32x4_splat(0.0);
+        for chunk in x[..n4].chunks_exact(4) {
+            // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
+            acc = f32x4_add(acc, f(unsafe { v128_load(chunk.as_ptr() as *const v128) }));
+        }
+        let folded = f32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
+        let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
+        for &v in &x[n4..] {
+            sum = sum + f_tail(v);
+        }
+        sum
+    }
+
+    /// Applies `f` to every element in place, `f_tail` to the `len % 4` last ones.
+    #[inline(always)]
+    pub fn map_in_place(x: &mut [f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) {
+        let n4 = x.len() & !3;
+        let (body, tail) = x.split_at_mut(n4);
+        for chunk in body.chunks_exact_mut(4) {
+            let p = chunk.as_mut_ptr() as *mut v128;
+            // SAFETY: the chunk holds 4 floats; v128 loads and stores need no alignment.
+            unsafe { v128_store(p, f(v128_load(p))) };
+        }
+        for v in tail {
+            *v = f_tail(*v);
+        }
+    }
+
+    #[inline(always)]
+    pub fn exp(x: v128) -> v128 {
+        // f32::clamp is max-then-min; pmax/pmin agree with it for every non-NaN input.
+        let x = f32x4_pmin(f32x4_pmax(x, splat(-87.3)), splat(88.0));
+        let n = f32x4_floor(madd(x, splat(std::f32::consts::LOG2_E), splat(0.5)));
+        let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))), f32x4_mul(n, splat(-2.121_944_4e-4)));
+        let mut p = splat(1.987_569_1e-4);
+        p = madd(p, r, splat(1.398_199_9e-3));
+        p = madd(p, r, splat(8.333_452e-3));
+        p = madd(p, r, splat(4.166_579_6e-2));
+        p = madd(p, r, splat(1.666_666_5e-1));
+        p = madd(p, r, splat(5.000_000_1e-1));
+        let y = f32x4_add(f32x4_add(f32x4_mul(p, f32x4_mul(r, r)), r), splat(1.0));
+        let scale = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
+        f32x4_mul(y, scale)
+    }
+
+    #[inline(always)]
+    pub fn erf(x: v128) -> v128 {
+        let a = f32x4_abs(x);
+        let t = f32x4_div(splat(1.0), madd(splat(0.327_591_1), a, splat(1.0)));
+        let mut p = splat(1.061_405_4);
+        p = f32x4_sub(f32x4_mul(p, t), splat(1.453_152_1));
+        p = madd(p, t, splat(1.421_413_8));
+        p = f32x4_sub(f32x4_mul(p, t), splat(0.284_496_74));
+        p = madd(p, t, splat(0.254_829_6));
+        let y = f32x4_sub(splat(1.0), f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)))));
+        copysign(y, x)
+    }
+
+    #[inline(always)]
+    pub fn tanh(x: v128) -> v128 {
+        let e = exp(f32x4_mul(splat(2.0), f32x4_abs(x)));
+        let y = f32x4_sub(splat(1.0), f32x4_div(splat(2.0), f32x4_add(e, splat(1.0))));
+        copysign(y, x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ulps(a: f32, b: f32) -> u32 {
+        (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs() as u32
+    }
+
+    #[test]
+    fn exp_is_within_two_ulp_of_libm() {
+        let mut x = -87.0f32;
+        while x < 88.0 {
+            assert!(ulps(exp(x), (x as f64).exp() as f32) <= 2, "exp({x})");
+            x += 0.0137;
+        }
+        assert_eq!(exp(0.0), 1.0);
+        assert!(exp(f32::NEG_INFINITY) < 1e-37);
+    }
+
+    #[test]
+    fn erf_and_tanh_are_within_their_stated_error() {
+        let mut x = -6.0f32;
+        while x < 6.0 {
+            let erf_ref = crate::kernels::testing::erf64(x as f64);
+            // The formula's 1.5e-7, plus f32 rounding of its few operations (worst near 0, where 1 − p·t·e^{−x²} cancels).
+            assert!((erf(x) as f64 - erf_ref).abs() < 6e-7, "erf({x})");
+            assert!((tanh(x) as f64 - (x as f64).tanh()).abs() < 2.5e-7, "tanh({x})");
+            x += 0.001_3;
+        }
+    }
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[test]
+    fn simd_bodies_equal_scalar_bodies_bit_for_bit() {
+        use core::arch::wasm32::*;
+        let xs = crate::kernels::testing::values(4096, 7, 12.0);
+        for chunk in xs.chunks_exact(4) {
+            let v = f32x4(chunk[0], chunk[1], chunk[2], chunk[3]);
+            let lanes = |r: v128| [f32x4_extract_lane::<0>(r), f32x4_extract_lane::<1>(r), f32x4_extract_lane::<2>(r), f32x4_extract_lane::<3>(r)];
+            for (f, g) in [(exp as fn(f32) -> f32, simd::exp as fn(v128) -> v128), (erf, simd::erf), (tanh, simd::tanh)] {
+                let expected = [f(chunk[0]), f(chunk[1]), f(chunk[2]), f(chunk[3])];
+                assert_eq!(lanes(g(v)).map(f32::to_bits), expected.map(f32::to_bits), "{chunk:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Numeric kernels: free functions over slices, shared by every model family.
+//!
+//! Each kernel has one signature and two bodies: a scalar one, and a SIMD128 one compiled
+//! when the target has `simd128`. The two bodies perform the same IEEE operations in the same
+//! order (the scalar loops keep four "lanes" of partial sums), so they agree bit for bit and
+//! the tests pin them to each other with `==`. The same property makes a row's result
+//! independent of which other rows are computed with it, so a batch equals its parts exactly.
+
+pub mod act;
+pub mod attention;
+pub mod math;
+pub mod matmul;
+pub mod norm;
+pub mod softmax;
+
+/// Whether the SIMD128 bodies are compiled in.
+pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
+
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Deterministic values in [-scale, scale) for kernel tests.
+    pub fn values(n: usize, seed: u32, scale: f32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * scale
+            })
+            .collect()
+    }
+
+    /// erf in f64 by its Taylor series (|x| < 3) or continued fraction, as an independent reference.
+    pub fn erf64(x: f64) -> f64 {
+        let a = x.abs();
+        let value = if a < 3.0 {
+            let (mut term, mut sum, mut n) = (a, a, 0.0);
+            while term.abs() > 1e-17 {
+                n += 1.0;
+                term *= -a * a / n;
+                sum += term / (2.0 * n + 1.0);
+            }
+            sum * 2.0 / std::f64::consts::PI.sqrt()
+        } else {
+            let mut f = 0.0;
+            for k in (1..60).rev() {
+                f = (k as f64 / 2.0) / (a + f);
+            }
+            1.0 - (-a * a).exp() / (std::f64::consts::PI.sqrt() * (a + f))
+        };
+        value.copysign(x)
+    }
+}

@@ -1,0 +1,320 @@
+//! Runs the wasmicro component under wasmtime.
+//!
+//! ```no_run
+//! let engine = wasmicro::Engine::new()?;
+//! let mut model = wasmicro::Model::from_dir(&engine, "path/to/all-MiniLM-L6-v2")?;
+//! let vector = model.embed("Hello, world", &Default::default())?;
+//! # Ok::<(), wasmicro::Error>(())
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use wasmtime::component::{Component, Linker, ResourceAny};
+use wasmtime::{ResourceLimiter, Store};
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        world: "wasmicro",
+        path: "../wit",
+    });
+}
+
+pub use bindings::exports::wasmicro::inference::engine::{
+    ClassifyOptions, EmbedOptions, Family, GenerateOptions, LabelScore, ModelInfo, Pooling, Ranked, ZeroShotOptions,
+};
+use bindings::exports::wasmicro::inference::engine::{Error as WitError, File};
+
+/// The component this host was built with (see build.rs).
+pub const COMPONENT: &[u8] = include_bytes!(env!("WASMICRO_COMPONENT_PATH"));
+
+/// Errors of the host library.
+#[derive(Debug)]
+pub enum Error {
+    /// A typed error from the component: `kind` is the WIT case (`invalid-model`, ...).
+    Model { kind: &'static str, message: String },
+    /// Reading model files.
+    Io { path: PathBuf, source: std::io::Error },
+    /// The component trapped or could not be instantiated. The instance is discarded;
+    /// the `Model` must be loaded again.
+    Runtime(wasmtime::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Model { kind, message } => write!(f, "{kind}: {message}"),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Runtime(e) => write!(f, "runtime error: {e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<WitError> for Error {
+    fn from(e: WitError) -> Error {
+        let (kind, message) = match e {
+            WitError::MissingFile(m) => ("missing-file", m),
+            WitError::InvalidModel(m) => ("invalid-model", m),
+            WitError::InvalidConfig(m) => ("invalid-config", m),
+            WitError::InvalidTokenizer(m) => ("invalid-tokenizer", m),
+            WitError::UnsupportedArchitecture(m) => ("unsupported-architecture", m),
+            WitError::Unsupported(m) => ("unsupported", m),
+            WitError::InvalidInput(m) => ("invalid-input", m),
+        };
+        Error::Model { kind, message }
+    }
+}
+
+impl From<wasmtime::Error> for Error {
+    fn from(e: wasmtime::Error) -> Error {
+        Error::Runtime(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    memory: MemoryLimiter,
+}
+
+/// Caps linear memory and remembers the most the instance ever held.
+struct MemoryLimiter {
+    max: usize,
+    peak: usize,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.max {
+            return Ok(false);
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1 << 20)
+    }
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// A compiled component, reusable for any number of models.
+#[derive(Clone)]
+pub struct Engine {
+    engine: wasmtime::Engine,
+    pre: bindings::WasmicroPre<State>,
+}
+
+impl Engine {
+    /// Compiles the embedded component (or loads its compiled form from the cache directory,
+    /// `$WASMICRO_CACHE` or `~/.cache/wasmicro`, keyed by the component and wasmtime build).
+    pub fn new() -> Result<Engine> {
+        Engine::from_component_bytes(COMPONENT)
+    }
+
+    pub fn from_component_bytes(bytes: &[u8]) -> Result<Engine> {
+        let mut config = wasmtime::Config::new();
+        config.wasm_component_model(true);
+        let engine = wasmtime::Engine::new(&config)?;
+        let component = compile_cached(&engine, bytes)?;
+        let mut linker = Linker::<State>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let pre = bindings::WasmicroPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(Engine { engine, pre })
+    }
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("WASMICRO_CACHE") {
+        return Some(PathBuf::from(dir));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("wasmicro"))
+}
+
+fn compile_cached(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let path = cache_dir().map(|d| d.join("compiled").join(format!("{:016x}.cwasm", hasher.finish())));
+    if let Some(path) = &path {
+        if path.exists() {
+            // SAFETY: the file was written by `Component::serialize` of this very wasmtime
+            // build (its hash is in the name) into our own cache directory.
+            if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
+                return Ok(component);
+            }
+        }
+    }
+    let component = Component::new(engine, bytes)?;
+    if let Some(path) = &path {
+        // Best effort: a read-only cache only costs the next start its compile time.
+        if let (Some(dir), Ok(serialized)) = (path.parent(), component.serialize()) {
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, serialized).is_ok() {
+                let _ = std::fs::rename(&tmp, path);
+            }
+        }
+    }
+    Ok(component)
+}
+
+/// A loaded model in its own component instance.
+pub struct Model {
+    store: Store<State>,
+    bindings: bindings::Wasmicro,
+    handle: ResourceAny,
+    /// Set when the instance trapped: it must not be called again.
+    poisoned: bool,
+}
+
+/// Limits applied to every instance.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Linear memory the component may grow to, in bytes.
+    pub max_memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_memory: 4 << 30 }
+    }
+}
+
+impl Model {
+    /// Loads every file of a model directory (recursively, e.g. `1_Pooling/config.json`),
+    /// skipping weights formats the component does not read.
+    pub fn from_dir(engine: &Engine, dir: impl AsRef<Path>) -> Result<Model> {
+        Model::from_files(engine, read_model_dir(dir.as_ref())?, &Limits::default())
+    }
+
+    pub fn from_files(engine: &Engine, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Model> {
+        let state = State {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            memory: MemoryLimiter { max: limits.max_memory, peak: 0 },
+        };
+        let mut store = Store::new(&engine.engine, state);
+        store.limiter(|s| &mut s.memory);
+        let bindings = engine.pre.instantiate(&mut store)?;
+        let files: Vec<File> = files.into_iter().map(|(name, bytes)| File { name, bytes }).collect();
+        let handle = bindings.wasmicro_inference_engine().call_load(&mut store, &files)??;
+        Ok(Model { store, bindings, handle, poisoned: false })
+    }
+
+    /// Runs one call, marking the instance poisoned if it traps.
+    fn call<T>(&mut self, f: impl FnOnce(&bindings::Wasmicro, &mut Store<State>, ResourceAny) -> wasmtime::Result<std::result::Result<T, WitError>>) -> Result<T> {
+        if self.poisoned {
+            return Err(Error::Runtime(wasmtime::Error::msg("this model's instance trapped earlier; load the model again")));
+        }
+        match f(&self.bindings, &mut self.store, self.handle) {
+            Ok(result) => Ok(result?),
+            Err(trap) => {
+                self.poisoned = true;
+                Err(Error::Runtime(trap))
+            }
+        }
+    }
+
+    pub fn info(&mut self) -> Result<ModelInfo> {
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_info(s, h).map(Ok))
+    }
+
+    pub fn tokenize(&mut self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_tokenize(s, h, text, add_special_tokens))
+    }
+
+    pub fn decode(&mut self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_decode(s, h, ids, skip_special_tokens))
+    }
+
+    pub fn embed(&mut self, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_embed(s, h, text, *options))
+    }
+
+    pub fn embed_batch<S: AsRef<str>>(&mut self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+        let texts: Vec<String> = texts.iter().map(|t| t.as_ref().to_owned()).collect();
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_embed_batch(s, h, &texts, *options))
+    }
+
+    pub fn embed_tokens(&mut self, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_embed_tokens(s, h, text, *options))
+    }
+
+    pub fn generate(&mut self, prompt: &str, options: &GenerateOptions) -> Result<String> {
+        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_generate(s, h, prompt, options))
+    }
+
+    /// The most linear memory the instance has held, in bytes (wasm memory never shrinks,
+    /// so this is also what it holds now).
+    pub fn peak_memory_bytes(&self) -> usize {
+        self.store.data().memory.peak
+    }
+}
+
+impl Drop for Model {
+    fn drop(&mut self) {
+        if !self.poisoned {
+            let _ = self.handle.resource_drop(&mut self.store);
+        }
+    }
+}
+
+impl Default for EmbedOptions {
+    fn default() -> EmbedOptions {
+        EmbedOptions { pooling: None, normalize: None, max_tokens: None, truncate: None }
+    }
+}
+
+impl Default for GenerateOptions {
+    fn default() -> GenerateOptions {
+        GenerateOptions { max_new_tokens: None, temperature: None, top_k: None, top_p: None, repetition_penalty: None, seed: None, stop: Vec::new() }
+    }
+}
+
+/// Files a model directory holds that the component may need: everything except other weight
+/// formats (PyTorch, ONNX, ...), which can be large and are never read.
+pub fn read_model_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let full = dir.join(&relative);
+        let entries = std::fs::read_dir(&full).map_err(|source| Error::Io { path: full.clone(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Io { path: full.clone(), source })?;
+            let name = relative.join(entry.file_name());
+            let path = entry.path();
+            let file_type = entry.file_type().map_err(|source| Error::Io { path: path.clone(), source })?;
+            let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
+            if is_dir {
+                if relative.as_os_str().is_empty() && !entry.file_name().to_string_lossy().starts_with('.') {
+                    pending.push(name);
+                }
+                continue;
+            }
+            let name_str = name.to_string_lossy().replace('\\', "/");
+            if is_needed(&name_str) {
+                let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+                files.push((name_str, bytes));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+fn is_needed(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let top_level = !name.contains('/');
+    (file.ends_with(".json") || file.ends_with(".txt") || file == "spiece.model" || file == "tokenizer.model")
+        || (top_level && file == "model.safetensors")
+}
