@@ -115,7 +115,7 @@ impl wit::GuestModel for ModelResource {
         Ok(self.0.generate(&prompt)?)
     }
 
-    fn stream(&self, prompt: String, _options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
+    fn generate_stream(&self, prompt: String, _options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
         self.0.generate(&prompt)?;
         Err(wit::Error::Unsupported("streaming needs a generating model".into()))
     }

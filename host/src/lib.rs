@@ -122,10 +122,19 @@ impl Engine {
     }
 
     pub fn from_component_bytes(bytes: &[u8]) -> Result<Engine> {
+        Engine::build(bytes, true)
+    }
+
+    /// Compiles without reading or writing the compile cache (to time compilation).
+    pub fn from_component_bytes_uncached(bytes: &[u8]) -> Result<Engine> {
+        Engine::build(bytes, false)
+    }
+
+    fn build(bytes: &[u8], use_cache: bool) -> Result<Engine> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
         let engine = wasmtime::Engine::new(&config)?;
-        let component = compile_cached(&engine, bytes)?;
+        let component = if use_cache { compile_cached(&engine, bytes)? } else { Component::new(&engine, bytes)? };
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         let pre = bindings::WasmicroPre::new(linker.instantiate_pre(&component)?)?;

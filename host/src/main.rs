@@ -1,1 +1,259 @@
-fn main() {}
+//! `wasmicro`: the command line over the component.
+
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use wasmicro::{EmbedOptions, Engine, Model};
+
+#[derive(Parser)]
+#[command(name = "wasmicro", version, about = "Tiny transformer inference in a WebAssembly component")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct ModelArg {
+    /// Model directory (Hugging Face layout). Default: $WASMICRO_MODEL, else the
+    /// all-MiniLM-L6-v2 directory that `fixtures/fetch_minilm.sh` fills.
+    #[arg(long, short)]
+    model: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Embed texts (stdin lines when none are given); prints one vector per line.
+    Embed {
+        #[command(flatten)]
+        model: ModelArg,
+        /// Print one JSON array of vectors.
+        #[arg(long)]
+        json: bool,
+        /// Truncate inputs to this many tokens instead of the model's default.
+        #[arg(long)]
+        max_tokens: Option<u32>,
+        texts: Vec<String>,
+    },
+    /// Print token ids as a JSON array, as `tokenizer(text)["input_ids"]` does.
+    Tokenize {
+        #[command(flatten)]
+        model: ModelArg,
+        /// Leave out the special tokens.
+        #[arg(long)]
+        no_special_tokens: bool,
+        text: String,
+    },
+    /// Print what the model is, as JSON.
+    Info {
+        #[command(flatten)]
+        model: ModelArg,
+    },
+    /// Rank texts by cosine similarity to a query.
+    Search {
+        #[command(flatten)]
+        model: ModelArg,
+        #[arg(long, short)]
+        query: String,
+        documents: Vec<String>,
+    },
+    /// Time compile, load and embedding on a committed set of sentences.
+    Bench {
+        #[command(flatten)]
+        model: ModelArg,
+        /// Sentences, one per line (default: the built-in set).
+        #[arg(long)]
+        sentences: Option<PathBuf>,
+        /// Timed repetitions of each measurement (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("wasmicro: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn model_dir(arg: &ModelArg) -> Result<PathBuf, String> {
+    if let Some(dir) = &arg.model {
+        return Ok(dir.clone());
+    }
+    if let Some(dir) = std::env::var_os("WASMICRO_MODEL") {
+        return Ok(PathBuf::from(dir));
+    }
+    let cache = std::env::var_os("WASMICRO_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wasmicro")))
+        .ok_or("no --model given and no HOME to find the default model in")?;
+    let dir = cache.join("models").join("all-MiniLM-L6-v2");
+    if !dir.join("config.json").exists() {
+        return Err(format!("no --model given and the default model is not at {} (run fixtures/fetch_minilm.sh)", dir.display()));
+    }
+    Ok(dir)
+}
+
+fn load(arg: &ModelArg) -> Result<Model, String> {
+    let dir = model_dir(arg)?;
+    let engine = Engine::new().map_err(|e| e.to_string())?;
+    Model::from_dir(&engine, &dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+fn texts_or_stdin(texts: Vec<String>) -> Result<Vec<String>, String> {
+    if !texts.is_empty() {
+        return Ok(texts);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err("give texts as arguments or on stdin, one per line".into());
+    }
+    stdin.lock().lines().collect::<Result<_, _>>().map_err(|e| format!("reading stdin: {e}"))
+}
+
+fn json_floats(v: &[f32]) -> serde_json::Value {
+    serde_json::Value::Array(v.iter().map(|&x| serde_json::json!(x)).collect())
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Embed { model, json, max_tokens, texts } => {
+            let texts = texts_or_stdin(texts)?;
+            let mut model = load(&model)?;
+            let options = EmbedOptions { max_tokens, ..Default::default() };
+            let vectors = model.embed_batch(&texts, &options).map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::Value::Array(vectors.iter().map(|v| json_floats(v)).collect()));
+            } else {
+                for v in vectors {
+                    println!("{}", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" "));
+                }
+            }
+        }
+        Command::Tokenize { model, no_special_tokens, text } => {
+            let ids = load(&model)?.tokenize(&text, !no_special_tokens).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::json!(ids));
+        }
+        Command::Info { model } => {
+            let info = load(&model)?.info().map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string_pretty(&info_json(&info)).unwrap_or_default());
+        }
+        Command::Search { model, query, documents } => {
+            let documents = texts_or_stdin(documents)?;
+            let mut model = load(&model)?;
+            let mut texts = vec![query.clone()];
+            texts.extend(documents.iter().cloned());
+            let vectors = model.embed_batch(&texts, &EmbedOptions::default()).map_err(|e| e.to_string())?;
+            let mut ranked: Vec<(f32, &str)> = vectors[1..].iter().zip(&documents).map(|(v, d)| (cosine(&vectors[0], v), d.as_str())).collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+            println!("query: {query}");
+            for (score, doc) in ranked {
+                println!("{score:7.4}  {doc}");
+            }
+        }
+        Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
+    }
+    Ok(())
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b)).max(1e-12)
+}
+
+fn info_json(info: &wasmicro::ModelInfo) -> serde_json::Value {
+    serde_json::json!({
+        "family": match info.family {
+            wasmicro::Family::Bert => "bert",
+            wasmicro::Family::Gpt2 => "gpt2",
+            wasmicro::Family::T5 => "t5",
+        },
+        "model_type": info.model_type,
+        "architecture": info.architecture,
+        "hidden_size": info.hidden_size,
+        "num_layers": info.num_layers,
+        "num_heads": info.num_heads,
+        "vocab_size": info.vocab_size,
+        "max_position_embeddings": info.max_position_embeddings,
+        "dtype": info.dtype,
+        "embedding_size": info.embedding_size,
+        "pooling": match info.pooling {
+            wasmicro::Pooling::Cls => "cls",
+            wasmicro::Pooling::Mean => "mean",
+            wasmicro::Pooling::Max => "max",
+            wasmicro::Pooling::Last => "last",
+        },
+        "normalize": info.normalize,
+        "max_input_tokens": info.max_input_tokens,
+        "labels": info.labels,
+    })
+}
+
+/// The sentences `bench` times by default (committed, so every run measures the same work).
+const BENCH_SENTENCES: &str = include_str!("../../fixtures/bench_sentences.txt");
+
+fn best_of<T>(repeat: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<(f64, T), String> {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..repeat {
+        let start = Instant::now();
+        let value = f()?;
+        best = best.min(start.elapsed().as_secs_f64() * 1000.0);
+        last = Some(value);
+    }
+    last.map(|v| (best, v)).ok_or_else(|| "nothing was measured".to_owned())
+}
+
+fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<(), String> {
+    let dir = model_dir(arg)?;
+    let text = match &sentences {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => BENCH_SENTENCES.to_owned(),
+    };
+    let sentences: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = Instant::now();
+    let engine = Engine::from_component_bytes_uncached(wasmicro::COMPONENT).map_err(|e| e.to_string())?;
+    let compile_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let start = Instant::now();
+    let engine_cached = Engine::new().map_err(|e| e.to_string())?;
+    let cached_ms = start.elapsed().as_secs_f64() * 1000.0;
+    drop(engine);
+    let files = wasmicro::read_model_dir(&dir).map_err(|e| e.to_string())?;
+    let file_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let (load_ms, mut model) = best_of(repeat, || Model::from_files(&engine_cached, files.clone(), &Default::default()).map_err(|e| e.to_string()))?;
+    let options = EmbedOptions::default();
+    let tokens: usize = sentences.iter().map(|s| model.tokenize(s, true).map(|t| t.len()).unwrap_or(0)).sum();
+    let (single_ms, _) = best_of(repeat, || {
+        for s in &sentences {
+            model.embed(s, &options).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })?;
+    let (batch_ms, _) = best_of(repeat, || model.embed_batch(&sentences, &options).map_err(|e| e.to_string()))?;
+    let long_text = sentences.join(" ");
+    let long = EmbedOptions { max_tokens: Some(256), ..Default::default() };
+    let long_tokens = model.tokenize(&long_text, true).map(|t| t.len().min(256)).map_err(|e| e.to_string())?;
+    let (long_ms, _) = best_of(repeat, || model.embed(&long_text, &long).map_err(|e| e.to_string()))?;
+    let info = model.info().map_err(|e| e.to_string())?;
+    let n = sentences.len() as f64;
+    println!("model: {} ({}, {} layers, hidden {}, {})", dir.display(), info.model_type, info.num_layers, info.hidden_size, info.dtype);
+    println!("sentences: {} (mean {:.1} tokens); best of {repeat} runs", sentences.len(), tokens as f64 / n);
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| component size | {:.1} KB |", wasmicro::COMPONENT.len() as f64 / 1024.0);
+    println!("| component compile (cranelift) | {compile_ms:.0} ms |");
+    println!("| engine start from compile cache | {cached_ms:.1} ms |");
+    println!("| model load ({:.1} MB of files) | {load_ms:.1} ms |", file_bytes as f64 / 1e6);
+    println!("| embed, one sentence at a time | {:.2} ms/sentence |", single_ms / n);
+    println!("| embed-batch of {} | {:.2} ms/sentence |", sentences.len(), batch_ms / n);
+    println!("| one {long_tokens}-token text | {long_ms:.1} ms |");
+    println!("| peak linear memory | {:.1} MB |", model.peak_memory_bytes() as f64 / 1e6);
+    Ok(())
+}
