@@ -177,14 +177,17 @@ fn compile_cached(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component> 
     Ok(component)
 }
 
-/// A loaded model in its own component instance.
-pub struct Model {
+/// One component instance. It can hold any number of models; a failed call (a typed error)
+/// leaves it and its models usable. If it ever traps it is poisoned and refuses further calls.
+pub struct Instance {
     store: Store<State>,
     bindings: bindings::Wasmicro,
-    handle: ResourceAny,
-    /// Set when the instance trapped: it must not be called again.
     poisoned: bool,
 }
+
+/// A model loaded into an [`Instance`]; only valid with the instance that loaded it.
+#[derive(Debug)]
+pub struct ModelHandle(ResourceAny);
 
 /// Limits applied to every instance.
 #[derive(Debug, Clone)]
@@ -199,14 +202,14 @@ impl Default for Limits {
     }
 }
 
-impl Model {
-    /// Loads every file of a model directory (recursively, e.g. `1_Pooling/config.json`),
-    /// skipping weights formats the component does not read.
-    pub fn from_dir(engine: &Engine, dir: impl AsRef<Path>) -> Result<Model> {
-        Model::from_files(engine, read_model_dir(dir.as_ref())?, &Limits::default())
-    }
+macro_rules! model_call {
+    ($self:ident, $handle:expr, $method:ident $(, $arg:expr)*) => {
+        $self.call(|b, s| b.wasmicro_inference_engine().model().$method(s, $handle.0 $(, $arg)*))
+    };
+}
 
-    pub fn from_files(engine: &Engine, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Model> {
+impl Instance {
+    pub fn new(engine: &Engine, limits: &Limits) -> Result<Instance> {
         let state = State {
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
@@ -215,17 +218,15 @@ impl Model {
         let mut store = Store::new(&engine.engine, state);
         store.limiter(|s| &mut s.memory);
         let bindings = engine.pre.instantiate(&mut store)?;
-        let files: Vec<File> = files.into_iter().map(|(name, bytes)| File { name, bytes }).collect();
-        let handle = bindings.wasmicro_inference_engine().call_load(&mut store, &files)??;
-        Ok(Model { store, bindings, handle, poisoned: false })
+        Ok(Instance { store, bindings, poisoned: false })
     }
 
-    /// Runs one call, marking the instance poisoned if it traps.
-    fn call<T>(&mut self, f: impl FnOnce(&bindings::Wasmicro, &mut Store<State>, ResourceAny) -> wasmtime::Result<std::result::Result<T, WitError>>) -> Result<T> {
+    /// Runs one call, poisoning the instance if it traps.
+    fn call<T>(&mut self, f: impl FnOnce(&bindings::Wasmicro, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, WitError>>) -> Result<T> {
         if self.poisoned {
-            return Err(Error::Runtime(wasmtime::Error::msg("this model's instance trapped earlier; load the model again")));
+            return Err(Error::Runtime(wasmtime::Error::msg("this instance trapped earlier; create a new one")));
         }
-        match f(&self.bindings, &mut self.store, self.handle) {
+        match f(&self.bindings, &mut self.store) {
             Ok(result) => Ok(result?),
             Err(trap) => {
                 self.poisoned = true;
@@ -234,33 +235,44 @@ impl Model {
         }
     }
 
-    pub fn info(&mut self) -> Result<ModelInfo> {
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_info(s, h).map(Ok))
+    /// Loads a model from the files of a model directory (relative names, `/`-separated).
+    pub fn load(&mut self, files: Vec<(String, Vec<u8>)>) -> Result<ModelHandle> {
+        let files: Vec<File> = files.into_iter().map(|(name, bytes)| File { name, bytes }).collect();
+        self.call(|b, s| b.wasmicro_inference_engine().call_load(s, &files)).map(ModelHandle)
     }
 
-    pub fn tokenize(&mut self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_tokenize(s, h, text, add_special_tokens))
+    /// Frees a model's memory inside the instance (wasm memory is reused, never returned).
+    pub fn unload(&mut self, model: ModelHandle) -> Result<()> {
+        self.call(|_, s| model.0.resource_drop(s).map(Ok))
     }
 
-    pub fn decode(&mut self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_decode(s, h, ids, skip_special_tokens))
+    pub fn info(&mut self, model: &ModelHandle) -> Result<ModelInfo> {
+        self.call(|b, s| b.wasmicro_inference_engine().model().call_info(s, model.0).map(Ok))
     }
 
-    pub fn embed(&mut self, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_embed(s, h, text, *options))
+    pub fn tokenize(&mut self, model: &ModelHandle, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        model_call!(self, model, call_tokenize, text, add_special_tokens)
     }
 
-    pub fn embed_batch<S: AsRef<str>>(&mut self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+    pub fn decode(&mut self, model: &ModelHandle, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        model_call!(self, model, call_decode, ids, skip_special_tokens)
+    }
+
+    pub fn embed(&mut self, model: &ModelHandle, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
+        model_call!(self, model, call_embed, text, *options)
+    }
+
+    pub fn embed_batch<S: AsRef<str>>(&mut self, model: &ModelHandle, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         let texts: Vec<String> = texts.iter().map(|t| t.as_ref().to_owned()).collect();
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_embed_batch(s, h, &texts, *options))
+        model_call!(self, model, call_embed_batch, &texts, *options)
     }
 
-    pub fn embed_tokens(&mut self, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_embed_tokens(s, h, text, *options))
+    pub fn embed_tokens(&mut self, model: &ModelHandle, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+        model_call!(self, model, call_embed_tokens, text, *options)
     }
 
-    pub fn generate(&mut self, prompt: &str, options: &GenerateOptions) -> Result<String> {
-        self.call(|b, s, h| b.wasmicro_inference_engine().model().call_generate(s, h, prompt, options))
+    pub fn generate(&mut self, model: &ModelHandle, prompt: &str, options: &GenerateOptions) -> Result<String> {
+        model_call!(self, model, call_generate, prompt, options)
     }
 
     /// The most linear memory the instance has held, in bytes (wasm memory never shrinks,
@@ -270,11 +282,55 @@ impl Model {
     }
 }
 
-impl Drop for Model {
-    fn drop(&mut self) {
-        if !self.poisoned {
-            let _ = self.handle.resource_drop(&mut self.store);
-        }
+/// A model with an instance of its own: the simple way to use one model.
+pub struct Model {
+    instance: Instance,
+    handle: ModelHandle,
+}
+
+impl Model {
+    /// Loads every file of a model directory (recursively, e.g. `1_Pooling/config.json`),
+    /// skipping weights formats the component does not read.
+    pub fn from_dir(engine: &Engine, dir: impl AsRef<Path>) -> Result<Model> {
+        Model::from_files(engine, read_model_dir(dir.as_ref())?, &Limits::default())
+    }
+
+    pub fn from_files(engine: &Engine, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Model> {
+        let mut instance = Instance::new(engine, limits)?;
+        let handle = instance.load(files)?;
+        Ok(Model { instance, handle })
+    }
+
+    pub fn info(&mut self) -> Result<ModelInfo> {
+        self.instance.info(&self.handle)
+    }
+
+    pub fn tokenize(&mut self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        self.instance.tokenize(&self.handle, text, add_special_tokens)
+    }
+
+    pub fn decode(&mut self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        self.instance.decode(&self.handle, ids, skip_special_tokens)
+    }
+
+    pub fn embed(&mut self, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
+        self.instance.embed(&self.handle, text, options)
+    }
+
+    pub fn embed_batch<S: AsRef<str>>(&mut self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+        self.instance.embed_batch(&self.handle, texts, options)
+    }
+
+    pub fn embed_tokens(&mut self, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+        self.instance.embed_tokens(&self.handle, text, options)
+    }
+
+    pub fn generate(&mut self, prompt: &str, options: &GenerateOptions) -> Result<String> {
+        self.instance.generate(&self.handle, prompt, options)
+    }
+
+    pub fn peak_memory_bytes(&self) -> usize {
+        self.instance.peak_memory_bytes()
     }
 }
 
