@@ -53,7 +53,12 @@ fn pooling_from_wit(p: wit::Pooling) -> engine::Pooling {
 }
 
 fn embed_options(o: wit::EmbedOptions) -> engine::EmbedOptions {
-    engine::EmbedOptions { pooling: o.pooling.map(pooling_from_wit), normalize: o.normalize, max_tokens: o.max_tokens, truncate: o.truncate }
+    engine::EmbedOptions {
+        pooling: o.pooling.map(pooling_from_wit),
+        normalize: o.normalize,
+        max_tokens: o.max_tokens,
+        truncate: o.truncate,
+    }
 }
 
 impl wit::Guest for Component {
@@ -103,38 +108,73 @@ impl wit::GuestModel for ModelResource {
         Ok(self.0.embed(&text, &embed_options(options))?)
     }
 
-    fn embed_batch(&self, texts: Vec<String>, options: wit::EmbedOptions) -> Result<Vec<Vec<f32>>, wit::Error> {
+    fn embed_batch(
+        &self,
+        texts: Vec<String>,
+        options: wit::EmbedOptions,
+    ) -> Result<Vec<Vec<f32>>, wit::Error> {
         Ok(self.0.embed_batch(&texts, &embed_options(options))?)
     }
 
-    fn embed_tokens(&self, text: String, options: wit::EmbedOptions) -> Result<Vec<Vec<f32>>, wit::Error> {
+    fn embed_tokens(
+        &self,
+        text: String,
+        options: wit::EmbedOptions,
+    ) -> Result<Vec<Vec<f32>>, wit::Error> {
         Ok(self.0.embed_tokens(&text, &embed_options(options))?)
     }
 
-    fn generate(&self, prompt: String, _options: wit::GenerateOptions) -> Result<String, wit::Error> {
+    fn generate(
+        &self,
+        prompt: String,
+        _options: wit::GenerateOptions,
+    ) -> Result<String, wit::Error> {
         Ok(self.0.generate(&prompt)?)
     }
 
-    fn generate_stream(&self, prompt: String, _options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
+    fn generate_stream(
+        &self,
+        prompt: String,
+        _options: wit::GenerateOptions,
+    ) -> Result<wit::Generation, wit::Error> {
         self.0.generate(&prompt)?;
-        Err(wit::Error::Unsupported("streaming needs a generating model".into()))
+        Err(wit::Error::Unsupported(
+            "streaming needs a generating model".into(),
+        ))
     }
 
-    fn classify(&self, _text: String, _pair: Option<String>, _options: wit::ClassifyOptions) -> Result<Vec<wit::LabelScore>, wit::Error> {
+    fn classify(
+        &self,
+        _text: String,
+        _pair: Option<String>,
+        _options: wit::ClassifyOptions,
+    ) -> Result<Vec<wit::LabelScore>, wit::Error> {
         Err(unsupported_head(&self.0))
     }
 
-    fn rerank(&self, _query: String, _documents: Vec<String>) -> Result<Vec<wit::Ranked>, wit::Error> {
+    fn rerank(
+        &self,
+        _query: String,
+        _documents: Vec<String>,
+    ) -> Result<Vec<wit::Ranked>, wit::Error> {
         Err(unsupported_head(&self.0))
     }
 
-    fn zero_shot(&self, _text: String, _labels: Vec<String>, _options: wit::ZeroShotOptions) -> Result<Vec<wit::LabelScore>, wit::Error> {
+    fn zero_shot(
+        &self,
+        _text: String,
+        _labels: Vec<String>,
+        _options: wit::ZeroShotOptions,
+    ) -> Result<Vec<wit::LabelScore>, wit::Error> {
         Err(unsupported_head(&self.0))
     }
 }
 
 fn unsupported_head(model: &engine::Model) -> wit::Error {
-    wit::Error::Unsupported(format!("'{}' has no classification head", model.info().model_type))
+    wit::Error::Unsupported(format!(
+        "'{}' has no classification head",
+        model.info().model_type
+    ))
 }
 
 impl wit::GuestGeneration for GenerationResource {

@@ -76,19 +76,38 @@ impl Model {
     /// Builds a model from the files of a model directory, by their relative names.
     pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<Model> {
         let mut files = Files::new(files);
-        let config_json = files.json("config.json", Error::InvalidConfig)?.ok_or_else(|| Error::MissingFile("config.json".into()))?;
+        let config_json = files
+            .json("config.json", Error::InvalidConfig)?
+            .ok_or_else(|| Error::MissingFile("config.json".into()))?;
         let config = Config::new(&config_json)?;
-        let model_type = config.get("model_type").and_then(json::Value::as_str).ok_or_else(|| Error::InvalidConfig("config.json: 'model_type' is missing".into()))?;
-        let architecture_name = config.get("architectures").and_then(json::Value::as_array).and_then(|a| a.first()).and_then(json::Value::as_str).unwrap_or("").to_owned();
+        let model_type = config
+            .get("model_type")
+            .and_then(json::Value::as_str)
+            .ok_or_else(|| Error::InvalidConfig("config.json: 'model_type' is missing".into()))?;
+        let architecture_name = config
+            .get("architectures")
+            .and_then(json::Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(json::Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         match model_type {
             "bert" | "roberta" | "xlm-roberta" | "camembert" | "distilbert" | "electra" => {}
             "gpt2" | "gpt_neo" | "gpt_neox" | "t5" | "mt5" => {
-                return Err(Error::UnsupportedArchitecture(format!("model_type '{model_type}' is recognised but its family is not implemented yet")));
+                return Err(Error::UnsupportedArchitecture(format!(
+                    "model_type '{model_type}' is recognised but its family is not implemented yet"
+                )));
             }
-            other => return Err(Error::UnsupportedArchitecture(format!("model_type '{other}' is not supported"))),
+            other => {
+                return Err(Error::UnsupportedArchitecture(format!(
+                    "model_type '{other}' is not supported"
+                )));
+            }
         }
         let tokenizer = Tokenizer::from_files(&files, model_type)?;
-        let weights = files.take("model.safetensors").ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
+        let weights = files
+            .take("model.safetensors")
+            .ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
         let checkpoint = Checkpoint::parse(weights)?;
         let bert_config = bert::Config::from_json(model_type, &config, &checkpoint)?;
         // Bind once now so that a missing or misshapen tensor fails the load, not a later call.
@@ -110,7 +129,13 @@ impl Model {
             max_input_tokens: embedding.max_tokens as u32,
             labels: Vec::new(),
         };
-        Ok(Model { checkpoint, architecture: Architecture::Bert(bert_config), tokenizer, embedding, info })
+        Ok(Model {
+            checkpoint,
+            architecture: Architecture::Bert(bert_config),
+            tokenizer,
+            embedding,
+            info,
+        })
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -132,13 +157,22 @@ impl Model {
 
     pub fn embed(&self, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
         let mut vectors = self.embed_batch(&[text], options)?;
-        vectors.pop().ok_or_else(|| Error::InvalidInput("no text to embed".into()))
+        vectors
+            .pop()
+            .ok_or_else(|| Error::InvalidInput("no text to embed".into()))
     }
 
-    pub fn embed_batch<S: AsRef<str>>(&self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+    pub fn embed_batch<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        options: &EmbedOptions,
+    ) -> Result<Vec<Vec<f32>>> {
         let pooling = options.pooling.unwrap_or(self.embedding.pooling);
         let normalize = options.normalize.unwrap_or(self.embedding.normalize);
-        let encodings = texts.iter().map(|t| self.encode_for_embedding(t.as_ref(), options)).collect::<Result<Vec<_>>>()?;
+        let encodings = texts
+            .iter()
+            .map(|t| self.encode_for_embedding(t.as_ref(), options))
+            .collect::<Result<Vec<_>>>()?;
         let mut vectors = Vec::with_capacity(texts.len());
         for group in token_budget_groups(&encodings, BATCH_TOKEN_BUDGET) {
             let hidden = self.forward(group)?;
@@ -161,18 +195,31 @@ impl Model {
     pub fn embed_tokens(&self, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         let encoding = self.encode_for_embedding(text, options)?;
         let hidden = self.forward(std::slice::from_ref(&encoding))?;
-        Ok(hidden.chunks_exact(self.info.hidden_size as usize).map(<[f32]>::to_vec).collect())
+        Ok(hidden
+            .chunks_exact(self.info.hidden_size as usize)
+            .map(<[f32]>::to_vec)
+            .collect())
     }
 
     pub fn generate(&self, _prompt: &str) -> Result<String> {
-        Err(Error::Unsupported(format!("'{}' is an encoder: it embeds and classifies, it does not generate text", self.info.model_type)))
+        Err(Error::Unsupported(format!(
+            "'{}' is an encoder: it embeds and classifies, it does not generate text",
+            self.info.model_type
+        )))
     }
 
     fn encode_for_embedding(&self, text: &str, options: &EmbedOptions) -> Result<Encoding> {
-        let text = if self.embedding.lowercase_input { std::borrow::Cow::Owned(text.to_lowercase()) } else { std::borrow::Cow::Borrowed(text) };
+        let text = if self.embedding.lowercase_input {
+            std::borrow::Cow::Owned(text.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
         let limit = match options.max_tokens {
             Some(n) if n as usize > self.embedding.model_max_tokens => {
-                return Err(Error::InvalidInput(format!("max-tokens {n} exceeds the model's {} positions", self.embedding.model_max_tokens)));
+                return Err(Error::InvalidInput(format!(
+                    "max-tokens {n} exceeds the model's {} positions",
+                    self.embedding.model_max_tokens
+                )));
             }
             Some(n) => n as usize,
             None => self.embedding.max_tokens,
@@ -180,7 +227,10 @@ impl Model {
         if options.truncate == Some(false) {
             let encoding = self.tokenizer.encode(&text, None, true)?;
             if encoding.len() > limit {
-                return Err(Error::InvalidInput(format!("input has {} tokens, more than the limit of {limit}", encoding.len())));
+                return Err(Error::InvalidInput(format!(
+                    "input has {} tokens, more than the limit of {limit}",
+                    encoding.len()
+                )));
             }
             return Ok(encoding);
         }

@@ -38,7 +38,9 @@ impl EmbeddingConfig {
         let mut pooling = Pooling::Mean;
         let mut normalize = false;
         if let Some(modules) = files.json("modules.json", Error::InvalidConfig)? {
-            let modules = modules.as_array().ok_or_else(|| invalid("modules.json", "not a list of modules"))?;
+            let modules = modules
+                .as_array()
+                .ok_or_else(|| invalid("modules.json", "not a list of modules"))?;
             for module in modules {
                 let kind = module.field("type").and_then(Value::as_str).unwrap_or("");
                 let kind = kind.rsplit('.').next().unwrap_or(kind);
@@ -46,26 +48,50 @@ impl EmbeddingConfig {
                 match kind {
                     "Transformer" => {}
                     "Pooling" => {
-                        let name = if path.is_empty() { "config.json".to_owned() } else { format!("{path}/config.json") };
-                        let config = files.json(&name, Error::InvalidConfig)?.ok_or_else(|| Error::MissingFile(name.clone()))?;
+                        let name = if path.is_empty() {
+                            "config.json".to_owned()
+                        } else {
+                            format!("{path}/config.json")
+                        };
+                        let config = files
+                            .json(&name, Error::InvalidConfig)?
+                            .ok_or_else(|| Error::MissingFile(name.clone()))?;
                         pooling = pooling_mode(&name, &config)?;
                     }
                     "Normalize" => normalize = true,
                     other => {
-                        return Err(Error::UnsupportedArchitecture(format!("sentence-transformers module '{other}' is not implemented")));
+                        return Err(Error::UnsupportedArchitecture(format!(
+                            "sentence-transformers module '{other}' is not implemented"
+                        )));
                     }
                 }
             }
         }
         let st_config = files.json("sentence_bert_config.json", Error::InvalidConfig)?;
-        let st_max = st_config.as_ref().and_then(|c| c.field("max_seq_length")).and_then(Value::as_usize);
+        let st_max = st_config
+            .as_ref()
+            .and_then(|c| c.field("max_seq_length"))
+            .and_then(Value::as_usize);
         let tokenizer_max = files
             .json("tokenizer_config.json", Error::InvalidTokenizer)?
             .and_then(|c| c.field("model_max_length").and_then(Value::as_usize));
         // `model_max_length` is often a huge sentinel (1e30); only a real limit counts.
-        let max_tokens = st_max.or(tokenizer_max.filter(|&n| n <= model_max_tokens)).unwrap_or(model_max_tokens).min(model_max_tokens);
-        let lowercase_input = st_config.as_ref().and_then(|c| c.field("do_lower_case")).and_then(Value::as_bool).unwrap_or(false);
-        Ok(EmbeddingConfig { pooling, normalize, max_tokens, model_max_tokens, lowercase_input })
+        let max_tokens = st_max
+            .or(tokenizer_max.filter(|&n| n <= model_max_tokens))
+            .unwrap_or(model_max_tokens)
+            .min(model_max_tokens);
+        let lowercase_input = st_config
+            .as_ref()
+            .and_then(|c| c.field("do_lower_case"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Ok(EmbeddingConfig {
+            pooling,
+            normalize,
+            max_tokens,
+            model_max_tokens,
+            lowercase_input,
+        })
     }
 }
 
@@ -82,9 +108,13 @@ fn pooling_mode(file: &str, config: &Value) -> Result<Pooling> {
     let chosen: Vec<_> = modes.iter().filter(|(key, _)| flag(key)).collect();
     match chosen.as_slice() {
         [(_, Some(mode))] => Ok(*mode),
-        [(key, None)] => Err(Error::UnsupportedArchitecture(format!("{file}: {key} is not implemented"))),
+        [(key, None)] => Err(Error::UnsupportedArchitecture(format!(
+            "{file}: {key} is not implemented"
+        ))),
         [] => Err(invalid(file, "no pooling mode is enabled")),
-        _ => Err(Error::UnsupportedArchitecture(format!("{file}: several pooling modes at once are not implemented"))),
+        _ => Err(Error::UnsupportedArchitecture(format!(
+            "{file}: several pooling modes at once are not implemented"
+        ))),
     }
 }
 
@@ -139,33 +169,69 @@ mod tests {
     }
 
     fn files(entries: &[(&str, &str)]) -> Files {
-        Files::new(entries.iter().map(|(n, c)| (n.to_string(), c.as_bytes().to_vec())).collect())
+        Files::new(
+            entries
+                .iter()
+                .map(|(n, c)| (n.to_string(), c.as_bytes().to_vec()))
+                .collect(),
+        )
     }
 
     #[test]
     fn reads_sentence_transformers_modules() {
         let f = files(&[
-            ("modules.json", r#"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}]"#),
-            ("1_Pooling/config.json", r#"{"word_embedding_dimension":384,"pooling_mode_cls_token":false,"pooling_mode_mean_tokens":true}"#),
-            ("sentence_bert_config.json", r#"{"max_seq_length":256,"do_lower_case":false}"#),
+            (
+                "modules.json",
+                r#"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}]"#,
+            ),
+            (
+                "1_Pooling/config.json",
+                r#"{"word_embedding_dimension":384,"pooling_mode_cls_token":false,"pooling_mode_mean_tokens":true}"#,
+            ),
+            (
+                "sentence_bert_config.json",
+                r#"{"max_seq_length":256,"do_lower_case":false}"#,
+            ),
             ("tokenizer_config.json", r#"{"model_max_length":128}"#),
         ]);
         let c = EmbeddingConfig::from_files(&f, 512).unwrap();
-        assert_eq!((c.pooling, c.normalize, c.max_tokens), (Pooling::Mean, true, 256));
+        assert_eq!(
+            (c.pooling, c.normalize, c.max_tokens),
+            (Pooling::Mean, true, 256)
+        );
     }
 
     #[test]
     fn without_sentence_transformers_files_uses_the_tokenizer_limit_or_the_positions() {
-        let c = EmbeddingConfig::from_files(&files(&[("tokenizer_config.json", r#"{"model_max_length":1000000000000000019884624838656}"#)]), 512).unwrap();
-        assert_eq!((c.pooling, c.normalize, c.max_tokens), (Pooling::Mean, false, 512));
+        let c = EmbeddingConfig::from_files(
+            &files(&[(
+                "tokenizer_config.json",
+                r#"{"model_max_length":1000000000000000019884624838656}"#,
+            )]),
+            512,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.pooling, c.normalize, c.max_tokens),
+            (Pooling::Mean, false, 512)
+        );
     }
 
     #[test]
     fn unsupported_pooling_is_a_typed_error() {
         let f = files(&[
-            ("modules.json", r#"[{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]"#),
-            ("1_Pooling/config.json", r#"{"pooling_mode_weightedmean_tokens":true}"#),
+            (
+                "modules.json",
+                r#"[{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]"#,
+            ),
+            (
+                "1_Pooling/config.json",
+                r#"{"pooling_mode_weightedmean_tokens":true}"#,
+            ),
         ]);
-        assert!(matches!(EmbeddingConfig::from_files(&f, 512), Err(Error::UnsupportedArchitecture(_))));
+        assert!(matches!(
+            EmbeddingConfig::from_files(&f, 512),
+            Err(Error::UnsupportedArchitecture(_))
+        ));
     }
 }

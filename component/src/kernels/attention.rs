@@ -38,13 +38,23 @@ impl Attention<'_> {
         let queries = q.len() / width;
         let keys = k.len() / width;
         assert!(
-            d > 0 && q.len() == queries * width && k.len() == keys * width && v.len() == k.len() && out.len() == q.len(),
+            d > 0
+                && q.len() == queries * width
+                && k.len() == keys * width
+                && v.len() == k.len()
+                && out.len() == q.len(),
             "attention: inconsistent shapes"
         );
         if queries == 0 || keys == 0 {
             return;
         }
-        let Scratch { q: qh, k: kh, v_t, scores, out: oh } = scratch;
+        let Scratch {
+            q: qh,
+            k: kh,
+            v_t,
+            scores,
+            out: oh,
+        } = scratch;
         for h in 0..self.heads {
             gather(q, width, h * d, d, qh);
             gather(k, width, h * d, d, kh);
@@ -113,15 +123,23 @@ mod tests {
                 let (first, last) = attn.visible(i, nq, nk);
                 let mut s: Vec<f64> = (first..last)
                     .map(|j| {
-                        let dot: f64 = (0..d).map(|t| q[i * width + h * d + t] as f64 * k[j * width + h * d + t] as f64).sum();
-                        dot * attn.scale as f64 + attn.bias.map_or(0.0, |b| b[(h * nq + i) * nk + j] as f64)
+                        let dot: f64 = (0..d)
+                            .map(|t| {
+                                q[i * width + h * d + t] as f64 * k[j * width + h * d + t] as f64
+                            })
+                            .sum();
+                        dot * attn.scale as f64
+                            + attn.bias.map_or(0.0, |b| b[(h * nq + i) * nk + j] as f64)
                     })
                     .collect();
                 let max = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 s.iter_mut().for_each(|x| *x = (*x - max).exp());
                 let total: f64 = s.iter().sum();
                 for t in 0..d {
-                    out[i * width + h * d + t] = (first..last).zip(&s).map(|(j, p)| p / total * v[j * width + h * d + t] as f64).sum();
+                    out[i * width + h * d + t] = (first..last)
+                        .zip(&s)
+                        .map(|(j, p)| p / total * v[j * width + h * d + t] as f64)
+                        .sum();
                 }
             }
         }
@@ -133,10 +151,38 @@ mod tests {
         let (heads, d) = (3, 5);
         let bias = values(heads * 4 * 7, 4, 1.0);
         let cases = [
-            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: false, window: None },
-            Attention { heads, head_dim: d, scale: 1.0, bias: Some(&bias), causal: false, window: None },
-            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: None },
-            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: Some(3) },
+            Attention {
+                heads,
+                head_dim: d,
+                scale: 0.4,
+                bias: None,
+                causal: false,
+                window: None,
+            },
+            Attention {
+                heads,
+                head_dim: d,
+                scale: 1.0,
+                bias: Some(&bias),
+                causal: false,
+                window: None,
+            },
+            Attention {
+                heads,
+                head_dim: d,
+                scale: 0.4,
+                bias: None,
+                causal: true,
+                window: None,
+            },
+            Attention {
+                heads,
+                head_dim: d,
+                scale: 0.4,
+                bias: None,
+                causal: true,
+                window: Some(3),
+            },
         ];
         for attn in &cases {
             let q = values(4 * heads * d, 1, 1.0);

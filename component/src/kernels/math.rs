@@ -14,7 +14,7 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    p = p * r + 0.5;
     let y = p * (r * r) + r + 1.0;
     y * f32::from_bits(((n as i32 + 127) << 23) as u32)
 }
@@ -50,12 +50,12 @@ pub fn lane_sum(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     let mut lanes = [0.0f32; 4];
     for chunk in x[..n4].chunks_exact(4) {
         for l in 0..4 {
-            lanes[l] = lanes[l] + f(chunk[l]);
+            lanes[l] += f(chunk[l]);
         }
     }
     let mut sum = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
     for &v in &x[n4..] {
-        sum = sum + f(v);
+        sum += f(v);
     }
     sum
 }
@@ -92,7 +92,7 @@ pub mod simd {
         let folded = f32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
         let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
         for &v in &x[n4..] {
-            sum = sum + f_tail(v);
+            sum += f_tail(v);
         }
         sum
     }
@@ -117,13 +117,16 @@ pub mod simd {
         // f32::clamp is max-then-min; pmax/pmin agree with it for every non-NaN input.
         let x = f32x4_pmin(f32x4_pmax(x, splat(-87.3)), splat(88.0));
         let n = f32x4_floor(madd(x, splat(std::f32::consts::LOG2_E), splat(0.5)));
-        let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))), f32x4_mul(n, splat(-2.121_944_4e-4)));
+        let r = f32x4_sub(
+            f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))),
+            f32x4_mul(n, splat(-2.121_944_4e-4)),
+        );
         let mut p = splat(1.987_569_1e-4);
         p = madd(p, r, splat(1.398_199_9e-3));
         p = madd(p, r, splat(8.333_452e-3));
         p = madd(p, r, splat(4.166_579_6e-2));
         p = madd(p, r, splat(1.666_666_5e-1));
-        p = madd(p, r, splat(5.000_000_1e-1));
+        p = madd(p, r, splat(0.5));
         let y = f32x4_add(f32x4_add(f32x4_mul(p, f32x4_mul(r, r)), r), splat(1.0));
         let scale = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
         f32x4_mul(y, scale)
@@ -138,7 +141,10 @@ pub mod simd {
         p = madd(p, t, splat(1.421_413_8));
         p = f32x4_sub(f32x4_mul(p, t), splat(0.284_496_74));
         p = madd(p, t, splat(0.254_829_6));
-        let y = f32x4_sub(splat(1.0), f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)))));
+        let y = f32x4_sub(
+            splat(1.0),
+            f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)))),
+        );
         copysign(y, x)
     }
 
@@ -176,7 +182,10 @@ mod tests {
             let erf_ref = crate::kernels::testing::erf64(x as f64);
             // The formula's 1.5e-7, plus f32 rounding of its few operations (worst near 0, where 1 − p·t·e^{−x²} cancels).
             assert!((erf(x) as f64 - erf_ref).abs() < 6e-7, "erf({x})");
-            assert!((tanh(x) as f64 - (x as f64).tanh()).abs() < 2.5e-7, "tanh({x})");
+            assert!(
+                (tanh(x) as f64 - (x as f64).tanh()).abs() < 2.5e-7,
+                "tanh({x})"
+            );
             x += 0.001_3;
         }
     }
@@ -188,10 +197,25 @@ mod tests {
         let xs = crate::kernels::testing::values(4096, 7, 12.0);
         for chunk in xs.chunks_exact(4) {
             let v = f32x4(chunk[0], chunk[1], chunk[2], chunk[3]);
-            let lanes = |r: v128| [f32x4_extract_lane::<0>(r), f32x4_extract_lane::<1>(r), f32x4_extract_lane::<2>(r), f32x4_extract_lane::<3>(r)];
-            for (f, g) in [(exp as fn(f32) -> f32, simd::exp as fn(v128) -> v128), (erf, simd::erf), (tanh, simd::tanh)] {
+            let lanes = |r: v128| {
+                [
+                    f32x4_extract_lane::<0>(r),
+                    f32x4_extract_lane::<1>(r),
+                    f32x4_extract_lane::<2>(r),
+                    f32x4_extract_lane::<3>(r),
+                ]
+            };
+            for (f, g) in [
+                (exp as fn(f32) -> f32, simd::exp as fn(v128) -> v128),
+                (erf, simd::erf),
+                (tanh, simd::tanh),
+            ] {
                 let expected = [f(chunk[0]), f(chunk[1]), f(chunk[2]), f(chunk[3])];
-                assert_eq!(lanes(g(v)).map(f32::to_bits), expected.map(f32::to_bits), "{chunk:?}");
+                assert_eq!(
+                    lanes(g(v)).map(f32::to_bits),
+                    expected.map(f32::to_bits),
+                    "{chunk:?}"
+                );
             }
         }
     }

@@ -11,10 +11,14 @@
 
 /// `out[r][n] = x[r] · w[n] + bias[n]` for `x: [rows][k]`, `w: [n_out][k]`, `out: [rows][n_out]`.
 pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-    let rows = if k == 0 { 0 } else { x.len() / k };
-    let n_out = if k == 0 { 0 } else { w.len() / k };
+    let rows = x.len().checked_div(k).unwrap_or(0);
+    let n_out = w.len().checked_div(k).unwrap_or(0);
     assert!(
-        k > 0 && x.len() == rows * k && w.len() == n_out * k && out.len() == rows * n_out && bias.is_none_or(|b| b.len() == n_out),
+        k > 0
+            && x.len() == rows * k
+            && w.len() == n_out * k
+            && out.len() == rows * n_out
+            && bias.is_none_or(|b| b.len() == n_out),
         "linear: inconsistent shapes"
     );
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -37,12 +41,12 @@ pub mod scalar {
         let mut lanes = [0.0f32; 4];
         for (ca, cb) in a[..k4].chunks_exact(4).zip(b[..k4].chunks_exact(4)) {
             for l in 0..4 {
-                lanes[l] = lanes[l] + ca[l] * cb[l];
+                lanes[l] += ca[l] * cb[l];
             }
         }
         let mut sum = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
         for i in k4..a.len() {
-            sum = sum + a[i] * b[i];
+            sum += a[i] * b[i];
         }
         sum
     }
@@ -66,14 +70,21 @@ pub mod simd {
     /// # Safety
     /// Every `xs[r] + k` ≤ `x.len()` and `ws[c] + k` ≤ `w.len()`.
     #[inline(always)]
-    unsafe fn block<const R: usize, const C: usize>(x: &[f32], xs: [usize; R], w: &[f32], ws: [usize; C], k: usize) -> [[f32; C]; R] {
+    unsafe fn block<const R: usize, const C: usize>(
+        x: &[f32],
+        xs: [usize; R],
+        w: &[f32],
+        ws: [usize; C],
+        k: usize,
+    ) -> [[f32; C]; R] {
         let k4 = k & !3;
         let mut acc = [[f32x4_splat(0.0); C]; R];
         let (xp, wp) = (x.as_ptr(), w.as_ptr());
         let mut i = 0;
         while i < k4 {
             // SAFETY: i + 4 ≤ k4 ≤ k, and the caller bounds every row start + k.
-            let wv: [v128; C] = core::array::from_fn(|c| unsafe { v128_load(wp.add(ws[c] + i) as *const v128) });
+            let wv: [v128; C] =
+                core::array::from_fn(|c| unsafe { v128_load(wp.add(ws[c] + i) as *const v128) });
             for r in 0..R {
                 let xv = unsafe { v128_load(xp.add(xs[r] + i) as *const v128) };
                 for c in 0..C {
@@ -90,7 +101,7 @@ pub mod simd {
                 let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
                 for t in k4..k {
                     // SAFETY: t < k, within the bounded rows.
-                    sum = sum + unsafe { *xp.add(xs[r] + t) * *wp.add(ws[c] + t) };
+                    sum += unsafe { *xp.add(xs[r] + t) * *wp.add(ws[c] + t) };
                 }
                 out[r][c] = sum;
             }
@@ -98,41 +109,62 @@ pub mod simd {
         out
     }
 
+    /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
+    /// loaded once and reused across every row block, so it stays in L1.
     #[inline(always)]
-    fn rows_block<const R: usize>(x: &[f32], row0: usize, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    fn tile<const R: usize>(
+        x: &[f32],
+        rows: core::ops::Range<usize>,
+        w: &[f32],
+        bias: Option<&[f32]>,
+        k: usize,
+        out: &mut [f32],
+    ) {
         let n_out = w.len() / k;
-        let xs: [usize; R] = core::array::from_fn(|r| (row0 + r) * k);
         let mut n = 0;
-        while n + 4 <= n_out {
-            // SAFETY: rows row0..row0+R and outputs n..n+4 exist (checked by the caller's shapes).
-            let sums = unsafe { block::<R, 4>(x, xs, w, [n * k, (n + 1) * k, (n + 2) * k, (n + 3) * k], k) };
-            for r in 0..R {
-                for c in 0..4 {
-                    out[(row0 + r) * n_out + n + c] = super::with_bias(sums[r][c], bias, n + c);
-                }
-            }
-            n += 4;
-        }
         while n < n_out {
-            // SAFETY: as above, for the single output n.
-            let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
-            for r in 0..R {
-                out[(row0 + r) * n_out + n] = super::with_bias(sums[r][0], bias, n);
+            let group = if n + 4 <= n_out { 4 } else { 1 };
+            let mut r = rows.start;
+            while r + R <= rows.end {
+                let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
+                if group == 4 {
+                    // SAFETY: rows r..r+R and outputs n..n+4 exist (the caller checked shapes).
+                    let sums = unsafe {
+                        block::<R, 4>(x, xs, w, [n * k, (n + 1) * k, (n + 2) * k, (n + 3) * k], k)
+                    };
+                    for i in 0..R {
+                        for c in 0..4 {
+                            out[(r + i) * n_out + n + c] =
+                                super::with_bias(sums[i][c], bias, n + c);
+                        }
+                    }
+                } else {
+                    // SAFETY: as above, for the single output n.
+                    let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
+                    for i in 0..R {
+                        out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
+                    }
+                }
+                r += R;
             }
-            n += 1;
+            n += group;
         }
     }
 
+    /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once.
+    const TILE_ROWS: usize = 32;
+
     pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
-        let mut r = 0;
-        while r + 4 <= rows {
-            rows_block::<4>(x, r, w, bias, k, out);
-            r += 4;
+        let full = rows - rows % 4;
+        let mut start = 0;
+        while start < full {
+            let end = (start + TILE_ROWS).min(full);
+            tile::<4>(x, start..end, w, bias, k, out);
+            start = end;
         }
-        while r < rows {
-            rows_block::<1>(x, r, w, bias, k, out);
-            r += 1;
+        if full < rows {
+            tile::<1>(x, full..rows, w, bias, k, out);
         }
     }
 }
@@ -152,8 +184,14 @@ mod tests {
             linear(&x, &w, Some(&b), k, &mut out);
             for r in 0..rows {
                 for j in 0..n {
-                    let exact: f64 = (0..k).map(|i| x[r * k + i] as f64 * w[j * k + i] as f64).sum::<f64>() + b[j] as f64;
-                    assert!((out[r * n + j] as f64 - exact).abs() < 1e-5, "({rows},{k},{n}) [{r},{j}]");
+                    let exact: f64 = (0..k)
+                        .map(|i| x[r * k + i] as f64 * w[j * k + i] as f64)
+                        .sum::<f64>()
+                        + b[j] as f64;
+                    assert!(
+                        (out[r * n + j] as f64 - exact).abs() < 1e-5,
+                        "({rows},{k},{n}) [{r},{j}]"
+                    );
                 }
             }
         }

@@ -17,7 +17,12 @@ pub struct Linear<'w> {
 
 impl<'w> Linear<'w> {
     /// Loads `{name}.weight` and `{name}.bias`.
-    pub fn load(ck: &'w Checkpoint, name: &str, inputs: usize, outputs: usize) -> Result<Linear<'w>> {
+    pub fn load(
+        ck: &'w Checkpoint,
+        name: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<Linear<'w>> {
         Ok(Linear {
             weight: ck.tensor(&format!("{name}.weight"), &[outputs, inputs])?,
             bias: Some(ck.tensor(&format!("{name}.bias"), &[outputs])?),
@@ -44,8 +49,16 @@ pub struct LayerNorm<'w> {
 
 impl<'w> LayerNorm<'w> {
     pub fn load(ck: &'w Checkpoint, name: &str, width: usize, eps: f32) -> Result<LayerNorm<'w>> {
-        let (w, b) = if ck.contains(&format!("{name}.gamma")) { ("gamma", "beta") } else { ("weight", "bias") };
-        Ok(LayerNorm { weight: ck.tensor(&format!("{name}.{w}"), &[width])?, bias: ck.tensor(&format!("{name}.{b}"), &[width])?, eps })
+        let (w, b) = if ck.contains(&format!("{name}.gamma")) {
+            ("gamma", "beta")
+        } else {
+            ("weight", "bias")
+        };
+        Ok(LayerNorm {
+            weight: ck.tensor(&format!("{name}.{w}"), &[width])?,
+            bias: ck.tensor(&format!("{name}.{b}"), &[width])?,
+            eps,
+        })
     }
 
     pub fn forward(&self, x: &mut [f32]) {

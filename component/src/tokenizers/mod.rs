@@ -7,7 +7,6 @@
 
 pub mod bpe;
 pub mod normalize;
-#[path = "unicode_stub.rs"]
 pub mod unicode;
 pub mod wordpiece;
 
@@ -48,7 +47,10 @@ enum PreTokenizer {
     /// Split on whitespace only.
     WhitespaceSplit,
     /// GPT-2's byte-level pre-tokenisation; handled inside the BPE model.
-    ByteLevel { add_prefix_space: bool, use_regex: bool },
+    ByteLevel {
+        add_prefix_space: bool,
+        use_regex: bool,
+    },
     None,
 }
 
@@ -56,6 +58,9 @@ enum PreTokenizer {
 #[derive(Debug, Clone)]
 struct AddedToken {
     content: String,
+    /// What is matched in the input: `content`, normalised when `normalized` is set
+    /// (`tokenizers` matches those on normalised text, so it normalises them too).
+    pattern: String,
     id: u32,
     special: bool,
     /// Matched on normalised text rather than raw text.
@@ -82,7 +87,9 @@ struct Template {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Decoder {
     /// Joins with spaces, glues `##` continuations, optionally cleans up spaces (BERT).
-    WordPiece { cleanup: bool },
+    WordPiece {
+        cleanup: bool,
+    },
     ByteLevel,
     Plain,
 }
@@ -110,7 +117,9 @@ impl Tokenizer {
         if let Some(json) = files.json("tokenizer.json", Error::InvalidTokenizer)? {
             return Tokenizer::from_tokenizer_json(&json);
         }
-        let config = files.json("tokenizer_config.json", Error::InvalidTokenizer)?.unwrap_or(Value::Object(Vec::new()));
+        let config = files
+            .json("tokenizer_config.json", Error::InvalidTokenizer)?
+            .unwrap_or(Value::Object(Vec::new()));
         if let Some(vocab) = files.get("vocab.txt") {
             return Tokenizer::from_vocab_txt(vocab, &config);
         }
@@ -118,16 +127,23 @@ impl Tokenizer {
             return Tokenizer::from_bpe_files(vocab, merges, &config, model_type);
         }
         Err(Error::MissingFile(
-            "no tokenizer: expected tokenizer.json, vocab.txt, or vocab.json with merges.txt".into(),
+            "no tokenizer: expected tokenizer.json, vocab.txt, or vocab.json with merges.txt"
+                .into(),
         ))
     }
 
     pub fn from_tokenizer_json(json: &Value) -> Result<Tokenizer> {
-        let model_json = json.field("model").ok_or_else(|| bad("tokenizer.json has no model"))?;
+        let model_json = json
+            .field("model")
+            .ok_or_else(|| bad("tokenizer.json has no model"))?;
         let model = match model_json.field("type").and_then(Value::as_str) {
             Some("WordPiece") => Model::WordPiece(WordPiece::from_json(model_json)?),
             Some("BPE") => Model::Bpe(Bpe::from_json(model_json)?),
-            Some(other) => return Err(Error::UnsupportedArchitecture(format!("tokenizer model '{other}' is not implemented"))),
+            Some(other) => {
+                return Err(Error::UnsupportedArchitecture(format!(
+                    "tokenizer model '{other}' is not implemented"
+                )));
+            }
             None => return Err(bad("tokenizer.json: model has no type")),
         };
         let normalizer = match json.field("normalizer") {
@@ -139,11 +155,24 @@ impl Tokenizer {
             None => PreTokenizer::None,
         };
         let mut added = Vec::new();
-        for token in json.field("added_tokens").and_then(Value::as_array).unwrap_or(&[]) {
+        for token in json
+            .field("added_tokens")
+            .and_then(Value::as_array)
+            .unwrap_or(&[])
+        {
             let flag = |key: &str| token.field(key).and_then(Value::as_bool).unwrap_or(false);
             added.push(AddedToken {
-                content: token.field("content").and_then(Value::as_str).ok_or_else(|| bad("added token without content"))?.to_owned(),
-                id: token.field("id").and_then(Value::as_usize).and_then(|i| u32::try_from(i).ok()).ok_or_else(|| bad("added token without a valid id"))?,
+                content: token
+                    .field("content")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("added token without content"))?
+                    .to_owned(),
+                pattern: String::new(),
+                id: token
+                    .field("id")
+                    .and_then(Value::as_usize)
+                    .and_then(|i| u32::try_from(i).ok())
+                    .ok_or_else(|| bad("added token without a valid id"))?,
                 special: flag("special"),
                 normalized: flag("normalized"),
                 lstrip: flag("lstrip"),
@@ -165,68 +194,163 @@ impl Tokenizer {
     /// What `transformers`' `BertTokenizerFast` builds from `vocab.txt`.
     fn from_vocab_txt(vocab: &[u8], config: &Value) -> Result<Tokenizer> {
         let text = std::str::from_utf8(vocab).map_err(|_| bad("vocab.txt is not UTF-8"))?;
-        let tokens: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_owned()).collect();
+        let tokens: Vec<String> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_owned())
+            .collect();
         let option_bool = |key: &str| config.field(key).and_then(Value::as_bool);
-        let special = |key: &str, default: &str| special_token_name(config, key).unwrap_or_else(|| default.to_owned());
-        let (unk, cls, sep, pad, mask) = (special("unk_token", "[UNK]"), special("cls_token", "[CLS]"), special("sep_token", "[SEP]"), special("pad_token", "[PAD]"), special("mask_token", "[MASK]"));
+        let special = |key: &str, default: &str| {
+            special_token_name(config, key).unwrap_or_else(|| default.to_owned())
+        };
+        let (unk, cls, sep, pad, mask) = (
+            special("unk_token", "[UNK]"),
+            special("cls_token", "[CLS]"),
+            special("sep_token", "[SEP]"),
+            special("pad_token", "[PAD]"),
+            special("mask_token", "[MASK]"),
+        );
         let normalizer = Normalizer::bert(
             true,
             option_bool("tokenize_chinese_chars").unwrap_or(true),
             option_bool("strip_accents"),
             option_bool("do_lower_case").unwrap_or(true),
         );
-        let model = WordPiece::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect(), &unk, "##", 100)?;
+        let model = WordPiece::new(
+            tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect(),
+            &unk,
+            "##",
+            100,
+        )?;
         let id_of = |token: &str| tokens.iter().position(|t| t == token).map(|i| i as u32);
         let mut added = Vec::new();
         for name in [&pad, &unk, &cls, &sep, &mask] {
             if let Some(id) = id_of(name) {
-                added.push(AddedToken { content: name.clone(), id, special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
+                added.push(AddedToken {
+                    content: name.clone(),
+                    pattern: String::new(),
+                    id,
+                    special: true,
+                    normalized: false,
+                    lstrip: false,
+                    rstrip: false,
+                    single_word: false,
+                });
             }
         }
-        let (cls_id, sep_id) = (id_of(&cls).ok_or_else(|| bad(format!("vocab.txt lacks {cls}")))?, id_of(&sep).ok_or_else(|| bad(format!("vocab.txt lacks {sep}")))?);
+        let (cls_id, sep_id) = (
+            id_of(&cls).ok_or_else(|| bad(format!("vocab.txt lacks {cls}")))?,
+            id_of(&sep).ok_or_else(|| bad(format!("vocab.txt lacks {sep}")))?,
+        );
         let template = bert_template(cls_id, sep_id);
-        Tokenizer::assemble(Some(normalizer), PreTokenizer::Bert, Model::WordPiece(model), added, template, Decoder::WordPiece { cleanup: true })
+        Tokenizer::assemble(
+            Some(normalizer),
+            PreTokenizer::Bert,
+            Model::WordPiece(model),
+            added,
+            template,
+            Decoder::WordPiece { cleanup: true },
+        )
     }
 
     /// What `transformers` builds for GPT-2 / RoBERTa from `vocab.json` + `merges.txt`.
-    fn from_bpe_files(vocab: &[u8], merges: &[u8], config: &Value, model_type: &str) -> Result<Tokenizer> {
+    fn from_bpe_files(
+        vocab: &[u8],
+        merges: &[u8],
+        config: &Value,
+        model_type: &str,
+    ) -> Result<Tokenizer> {
         let vocab = crate::json::parse(vocab).map_err(|e| bad(format!("vocab.json: {e}")))?;
-        let vocab = vocab.as_id_map().ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
+        let vocab = vocab
+            .as_id_map()
+            .ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
         let merges = std::str::from_utf8(merges).map_err(|_| bad("merges.txt is not UTF-8"))?;
         let merge_pairs: Vec<(String, String)> = merges
             .lines()
             .filter(|l| !l.starts_with("#version") && !l.trim().is_empty())
-            .map(|l| l.split_once(' ').map(|(a, b)| (a.to_owned(), b.to_owned())).ok_or_else(|| bad(format!("merges.txt: bad line '{l}'"))))
+            .map(|l| {
+                l.split_once(' ')
+                    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                    .ok_or_else(|| bad(format!("merges.txt: bad line '{l}'")))
+            })
             .collect::<Result<_>>()?;
-        let add_prefix_space = config.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(false);
+        let add_prefix_space = config
+            .field("add_prefix_space")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let model = Bpe::new(vocab, &merge_pairs, None)?;
         let id = |name: &str| model.token_id(name);
-        let roberta_like = matches!(model_type, "roberta" | "xlm-roberta" | "camembert" | "longformer" | "bart");
+        let roberta_like = matches!(
+            model_type,
+            "roberta" | "xlm-roberta" | "camembert" | "longformer" | "bart"
+        );
         let mut added = Vec::new();
         let defaults: &[(&str, &str)] = if roberta_like {
-            &[("bos_token", "<s>"), ("pad_token", "<pad>"), ("eos_token", "</s>"), ("unk_token", "<unk>"), ("mask_token", "<mask>")]
+            &[
+                ("bos_token", "<s>"),
+                ("pad_token", "<pad>"),
+                ("eos_token", "</s>"),
+                ("unk_token", "<unk>"),
+                ("mask_token", "<mask>"),
+            ]
         } else {
-            &[("bos_token", "<|endoftext|>"), ("eos_token", "<|endoftext|>"), ("unk_token", "<|endoftext|>")]
+            &[
+                ("bos_token", "<|endoftext|>"),
+                ("eos_token", "<|endoftext|>"),
+                ("unk_token", "<|endoftext|>"),
+            ]
         };
         for (key, default) in defaults {
             let name = special_token_name(config, key).unwrap_or_else(|| (*default).to_owned());
-            if let Some(token_id) = id(&name) {
-                if !added.iter().any(|t: &AddedToken| t.id == token_id) {
-                    added.push(AddedToken { content: name, id: token_id, special: true, normalized: false, lstrip: *key == "mask_token", rstrip: false, single_word: false });
-                }
+            if let Some(token_id) =
+                id(&name).filter(|&i| !added.iter().any(|t: &AddedToken| t.id == i))
+            {
+                added.push(AddedToken {
+                    content: name,
+                    pattern: String::new(),
+                    id: token_id,
+                    special: true,
+                    normalized: false,
+                    lstrip: *key == "mask_token",
+                    rstrip: false,
+                    single_word: false,
+                });
             }
         }
         let template = if roberta_like {
-            let (cls, sep) = (id("<s>").ok_or_else(|| bad("vocab.json lacks <s>"))?, id("</s>").ok_or_else(|| bad("vocab.json lacks </s>"))?);
+            let (cls, sep) = (
+                id("<s>").ok_or_else(|| bad("vocab.json lacks <s>"))?,
+                id("</s>").ok_or_else(|| bad("vocab.json lacks </s>"))?,
+            );
             roberta_template(cls, sep)
         } else {
             Template::default()
         };
-        let pre = PreTokenizer::ByteLevel { add_prefix_space, use_regex: true };
-        Tokenizer::assemble(None, pre, Model::Bpe(model), added, template, Decoder::ByteLevel)
+        let pre = PreTokenizer::ByteLevel {
+            add_prefix_space,
+            use_regex: true,
+        };
+        Tokenizer::assemble(
+            None,
+            pre,
+            Model::Bpe(model),
+            added,
+            template,
+            Decoder::ByteLevel,
+        )
     }
 
-    fn assemble(normalizer: Option<Normalizer>, pre_tokenizer: PreTokenizer, model: Model, mut added: Vec<AddedToken>, template: Template, decoder: Decoder) -> Result<Tokenizer> {
+    fn assemble(
+        normalizer: Option<Normalizer>,
+        pre_tokenizer: PreTokenizer,
+        model: Model,
+        mut added: Vec<AddedToken>,
+        template: Template,
+        decoder: Decoder,
+    ) -> Result<Tokenizer> {
         let mut vocab_by_id = match &model {
             Model::WordPiece(wp) => wp.tokens_by_id(),
             Model::Bpe(bpe) => bpe.tokens_by_id(),
@@ -235,16 +359,33 @@ impl Tokenizer {
             let slot = token.id as usize;
             if slot >= vocab_by_id.len() {
                 if slot > vocab_by_id.len() + 1_000_000 {
-                    return Err(bad(format!("added token '{}' has an implausible id {slot}", token.content)));
+                    return Err(bad(format!(
+                        "added token '{}' has an implausible id {slot}",
+                        token.content
+                    )));
                 }
                 vocab_by_id.resize(slot + 1, String::new());
             }
             vocab_by_id[slot] = token.content.clone();
         }
+        for token in &mut added {
+            token.pattern = match (&normalizer, token.normalized) {
+                (Some(n), true) => n.normalize(&token.content),
+                _ => token.content.clone(),
+            };
+        }
         // Longest first, so that matching at one position prefers the longest token.
-        added.retain(|t| !t.content.is_empty());
-        added.sort_by(|a, b| b.content.len().cmp(&a.content.len()));
-        Ok(Tokenizer { normalizer, pre_tokenizer, model, added, template, decoder, vocab_by_id })
+        added.retain(|t| !t.pattern.is_empty());
+        added.sort_by_key(|t| std::cmp::Reverse(t.pattern.len()));
+        Ok(Tokenizer {
+            normalizer,
+            pre_tokenizer,
+            model,
+            added,
+            template,
+            decoder,
+            vocab_by_id,
+        })
     }
 
     pub fn vocab_size(&self) -> usize {
@@ -263,8 +404,21 @@ impl Tokenizer {
 
     /// How many special tokens the template adds around one sequence (or a pair).
     pub fn added_special_count(&self, pair: bool) -> usize {
-        let pieces = if pair { &self.template.pair } else { &self.template.single };
-        pieces.iter().map(|p| if let Piece::Special { ids, .. } = p { ids.len() } else { 0 }).sum()
+        let pieces = if pair {
+            &self.template.pair
+        } else {
+            &self.template.single
+        };
+        pieces
+            .iter()
+            .map(|p| {
+                if let Piece::Special { ids, .. } = p {
+                    ids.len()
+                } else {
+                    0
+                }
+            })
+            .sum()
     }
 
     /// The model's tokens for `text`, without the template's special tokens.
@@ -291,7 +445,12 @@ impl Tokenizer {
     }
 
     /// `tokenizer(text)` / `tokenizer(text, pair)` with the special tokens, never truncated.
-    pub fn encode(&self, text: &str, pair: Option<&str>, add_special_tokens: bool) -> Result<Encoding> {
+    pub fn encode(
+        &self,
+        text: &str,
+        pair: Option<&str>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
         let first = self.encode_raw(text)?;
         let second = pair.map(|p| self.encode_raw(p)).transpose()?;
         Ok(self.apply_template(first, second, add_special_tokens))
@@ -299,12 +458,19 @@ impl Tokenizer {
 
     /// As `encode`, truncated to `max_len` tokens including the special ones: the longer of
     /// the two sequences loses tokens first (Hugging Face's `longest_first`), from the end.
-    pub fn encode_truncated(&self, text: &str, pair: Option<&str>, max_len: usize) -> Result<Encoding> {
+    pub fn encode_truncated(
+        &self,
+        text: &str,
+        pair: Option<&str>,
+        max_len: usize,
+    ) -> Result<Encoding> {
         let mut first = self.encode_raw(text)?;
         let mut second = pair.map(|p| self.encode_raw(p)).transpose()?;
         let specials = self.added_special_count(second.is_some());
         let budget = max_len.checked_sub(specials).ok_or_else(|| {
-            Error::InvalidInput(format!("max length {max_len} leaves no room for the {specials} special tokens"))
+            Error::InvalidInput(format!(
+                "max length {max_len} leaves no room for the {specials} special tokens"
+            ))
         })?;
         match &mut second {
             None => first.truncate(budget),
@@ -321,9 +487,18 @@ impl Tokenizer {
         Ok(self.apply_template(first, second, true))
     }
 
-    fn apply_template(&self, first: Vec<u32>, second: Option<Vec<u32>>, add_special_tokens: bool) -> Encoding {
+    fn apply_template(
+        &self,
+        first: Vec<u32>,
+        second: Option<Vec<u32>>,
+        add_special_tokens: bool,
+    ) -> Encoding {
         let mut out = Encoding::default();
-        let pieces = if second.is_some() { &self.template.pair } else { &self.template.single };
+        let pieces = if second.is_some() {
+            &self.template.pair
+        } else {
+            &self.template.single
+        };
         if !add_special_tokens || pieces.is_empty() {
             // Without a template, tokens of the second sequence get type 1, as `tokenizers` does.
             out.type_ids = vec![0; first.len()];
@@ -348,7 +523,13 @@ impl Tokenizer {
 
     fn tokenize_piece(&self, text: &str, ids: &mut Vec<u32>) -> Result<()> {
         match (&self.model, self.pre_tokenizer) {
-            (Model::Bpe(bpe), PreTokenizer::ByteLevel { add_prefix_space, use_regex }) => {
+            (
+                Model::Bpe(bpe),
+                PreTokenizer::ByteLevel {
+                    add_prefix_space,
+                    use_regex,
+                },
+            ) => {
                 bpe.encode_byte_level(text, add_prefix_space, use_regex, ids);
                 Ok(())
             }
@@ -377,18 +558,27 @@ impl Tokenizer {
         let mut pos = 0;
         let bytes = text.as_bytes();
         while pos < text.len() {
-            let found = self.added.iter().filter(|t| t.normalized == normalized).find(|t| {
-                bytes[pos..].starts_with(t.content.as_bytes()) && (!t.single_word || is_single_word(text, pos, pos + t.content.len()))
-            });
+            // Leftmost-longest, as `tokenizers`' Aho-Corasick: the longest token at the first
+            // position where any matches; `single_word` then may discard that match (and the
+            // search resumes after it, never trying a shorter token in its place).
+            let found = self
+                .added
+                .iter()
+                .filter(|t| t.normalized == normalized)
+                .find(|t| bytes[pos..].starts_with(t.pattern.as_bytes()));
             let Some(token) = found else {
                 pos += text[pos..].chars().next().map_or(1, char::len_utf8);
                 continue;
             };
+            if token.single_word && !is_single_word(text, pos, pos + token.pattern.len()) {
+                pos += token.pattern.len();
+                continue;
+            }
             let mut before_end = pos;
             if token.lstrip {
                 before_end = text[..pos].trim_end().len().max(start_of_text);
             }
-            let mut after = pos + token.content.len();
+            let mut after = pos + token.pattern.len();
             if token.rstrip {
                 after = text.len() - text[after..].trim_start().len();
             }
@@ -413,7 +603,9 @@ impl Tokenizer {
                 .vocab_by_id
                 .get(id as usize)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| Error::InvalidInput(format!("token id {id} is not in the vocabulary")))?;
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!("token id {id} is not in the vocabulary"))
+                })?;
             let special = self.added.iter().any(|t| t.id == id && t.special);
             if !(skip_special_tokens && special) {
                 tokens.push((token.as_str(), self.added.iter().any(|t| t.id == id)));
@@ -444,23 +636,49 @@ fn special_token_name(config: &Value, key: &str) -> Option<String> {
     match config.field(key)? {
         Value::String(s) => Some(s.clone()),
         // AddedToken serialisations: {"content": ..., ...}
-        other => other.field("content").and_then(Value::as_str).map(str::to_owned),
+        other => other
+            .field("content")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }
 
 fn bert_template(cls: u32, sep: u32) -> Template {
-    let special = |id, type_id| Piece::Special { ids: vec![id], type_id };
+    let special = |id, type_id| Piece::Special {
+        ids: vec![id],
+        type_id,
+    };
     Template {
-        single: vec![special(cls, 0), Piece::First { type_id: 0 }, special(sep, 0)],
-        pair: vec![special(cls, 0), Piece::First { type_id: 0 }, special(sep, 0), Piece::Second { type_id: 1 }, special(sep, 1)],
+        single: vec![
+            special(cls, 0),
+            Piece::First { type_id: 0 },
+            special(sep, 0),
+        ],
+        pair: vec![
+            special(cls, 0),
+            Piece::First { type_id: 0 },
+            special(sep, 0),
+            Piece::Second { type_id: 1 },
+            special(sep, 1),
+        ],
     }
 }
 
 fn roberta_template(cls: u32, sep: u32) -> Template {
-    let special = |id| Piece::Special { ids: vec![id], type_id: 0 };
+    let special = |id| Piece::Special {
+        ids: vec![id],
+        type_id: 0,
+    };
     Template {
         single: vec![special(cls), Piece::First { type_id: 0 }, special(sep)],
-        pair: vec![special(cls), Piece::First { type_id: 0 }, special(sep), special(sep), Piece::Second { type_id: 0 }, special(sep)],
+        pair: vec![
+            special(cls),
+            Piece::First { type_id: 0 },
+            special(sep),
+            special(sep),
+            Piece::Second { type_id: 0 },
+            special(sep),
+        ],
     }
 }
 
@@ -469,17 +687,27 @@ fn pre_tokenizer_from_json(json: &Value) -> Result<PreTokenizer> {
         Some("BertPreTokenizer") => Ok(PreTokenizer::Bert),
         Some("WhitespaceSplit") => Ok(PreTokenizer::WhitespaceSplit),
         Some("ByteLevel") => Ok(PreTokenizer::ByteLevel {
-            add_prefix_space: json.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(true),
-            use_regex: json.field("use_regex").and_then(Value::as_bool).unwrap_or(true),
+            add_prefix_space: json
+                .field("add_prefix_space")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            use_regex: json
+                .field("use_regex")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
         }),
         Some("Sequence") => {
             // A sequence of one pre-tokenizer is common in exported files.
             match json.field("pretokenizers").and_then(Value::as_array) {
                 Some([only]) => pre_tokenizer_from_json(only),
-                _ => Err(Error::UnsupportedArchitecture("pre-tokenizer Sequence of several steps is not implemented".into())),
+                _ => Err(Error::UnsupportedArchitecture(
+                    "pre-tokenizer Sequence of several steps is not implemented".into(),
+                )),
             }
         }
-        Some(other) => Err(Error::UnsupportedArchitecture(format!("pre-tokenizer '{other}' is not implemented"))),
+        Some(other) => Err(Error::UnsupportedArchitecture(format!(
+            "pre-tokenizer '{other}' is not implemented"
+        ))),
         None => Err(bad("pre_tokenizer has no type")),
     }
 }
@@ -503,23 +731,40 @@ fn template_from_json(json: &Value) -> Result<Template> {
                 .unwrap_or(&[])
                 .iter()
                 .filter_map(|(name, v)| {
-                    let ids = v.field("ids")?.as_array()?.iter().map(|i| i.as_usize().and_then(|i| u32::try_from(i).ok())).collect::<Option<Vec<_>>>()?;
+                    let ids = v
+                        .field("ids")?
+                        .as_array()?
+                        .iter()
+                        .map(|i| i.as_usize().and_then(|i| u32::try_from(i).ok()))
+                        .collect::<Option<Vec<_>>>()?;
                     Some((name.as_str(), ids))
                 })
                 .collect();
             let pieces = |key: &str| -> Result<Vec<Piece>> {
-                let items = json.field(key).and_then(Value::as_array).ok_or_else(|| bad(format!("TemplateProcessing has no {key}")))?;
+                let items = json
+                    .field(key)
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad(format!("TemplateProcessing has no {key}")))?;
                 items
                     .iter()
                     .map(|item| {
                         if let Some(s) = item.field("SpecialToken") {
                             let id = s.field("id").and_then(Value::as_str).unwrap_or_default();
-                            let ids = specials.get(id).ok_or_else(|| bad(format!("template special token '{id}' is not defined")))?;
-                            Ok(Piece::Special { ids: ids.clone(), type_id: type_id_of(s) })
+                            let ids = specials.get(id).ok_or_else(|| {
+                                bad(format!("template special token '{id}' is not defined"))
+                            })?;
+                            Ok(Piece::Special {
+                                ids: ids.clone(),
+                                type_id: type_id_of(s),
+                            })
                         } else if let Some(s) = item.field("Sequence") {
                             match s.field("id").and_then(Value::as_str) {
-                                Some("A") => Ok(Piece::First { type_id: type_id_of(s) }),
-                                Some("B") => Ok(Piece::Second { type_id: type_id_of(s) }),
+                                Some("A") => Ok(Piece::First {
+                                    type_id: type_id_of(s),
+                                }),
+                                Some("B") => Ok(Piece::Second {
+                                    type_id: type_id_of(s),
+                                }),
                                 _ => Err(bad("template sequence id must be A or B")),
                             }
                         } else {
@@ -528,13 +773,20 @@ fn template_from_json(json: &Value) -> Result<Template> {
                     })
                     .collect()
             };
-            Ok(Template { single: pieces("single")?, pair: pieces("pair")? })
+            Ok(Template {
+                single: pieces("single")?,
+                pair: pieces("pair")?,
+            })
         }
         // ByteLevel post-processing only trims offsets; ids are unchanged.
         Some("ByteLevel") => Ok(Template::default()),
         Some("Sequence") => {
             let mut template = Template::default();
-            for step in json.field("processors").and_then(Value::as_array).unwrap_or(&[]) {
+            for step in json
+                .field("processors")
+                .and_then(Value::as_array)
+                .unwrap_or(&[])
+            {
                 let t = template_from_json(step)?;
                 if !t.single.is_empty() {
                     template = t;
@@ -542,20 +794,32 @@ fn template_from_json(json: &Value) -> Result<Template> {
             }
             Ok(template)
         }
-        Some(other) => Err(Error::UnsupportedArchitecture(format!("post-processor '{other}' is not implemented"))),
+        Some(other) => Err(Error::UnsupportedArchitecture(format!(
+            "post-processor '{other}' is not implemented"
+        ))),
         None => Err(bad("post_processor has no type")),
     }
 }
 
 fn type_id_of(item: &Value) -> u32 {
-    item.field("type_id").and_then(Value::as_usize).and_then(|i| u32::try_from(i).ok()).unwrap_or(0)
+    item.field("type_id")
+        .and_then(Value::as_usize)
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or(0)
 }
 
 fn decoder_from_json(json: &Value) -> Result<Decoder> {
     match json.field("type").and_then(Value::as_str) {
-        Some("WordPiece") => Ok(Decoder::WordPiece { cleanup: json.field("cleanup").and_then(Value::as_bool).unwrap_or(true) }),
+        Some("WordPiece") => Ok(Decoder::WordPiece {
+            cleanup: json
+                .field("cleanup")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+        }),
         Some("ByteLevel") => Ok(Decoder::ByteLevel),
-        Some(other) => Err(Error::UnsupportedArchitecture(format!("decoder '{other}' is not implemented"))),
+        Some(other) => Err(Error::UnsupportedArchitecture(format!(
+            "decoder '{other}' is not implemented"
+        ))),
         None => Err(bad("decoder has no type")),
     }
 }

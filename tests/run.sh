@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what it needs, then runs
+#   1. the component's unit tests natively (scalar kernels) and under wasmtime (SIMD128 kernels),
+#   2. the integration tests through the real component (parity with Hugging Face, bad inputs),
+#   3. the host library and CLI tests.
+# Usage: bash tests/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+rustup target add wasm32-wasip2 >/dev/null 2>&1 || rustup target add wasm32-wasip2
+rustup component add clippy rustfmt >/dev/null 2>&1 || true
+
+step "model fixtures"
+model_dir=$(bash fixtures/fetch_minilm.sh | tail -n 1)
+export WASMICRO_MODEL="$model_dir"
+echo "all-MiniLM-L6-v2 at $WASMICRO_MODEL"
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p wasmicro-component --target wasm32-wasip2 --all-targets -- -D warnings
+
+step "build: component (wasm32-wasip2) + host + wasi test runner"
+cargo build -p wasmicro-tests --bin wasi-runner
+ls -l target/component/wasm32-wasip2/component/wasmicro_component.wasm
+
+step "component unit tests under wasmtime (SIMD128 bodies pinned to scalar ones)"
+CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/debug/wasi-runner" cargo test -p wasmicro-component --target wasm32-wasip2
+
+step "native unit tests, integration tests through the component, CLI tests"
+# --nocapture so the parity figures (worst |Δ| per model) appear in the log.
+cargo test --workspace -- --nocapture
+
+echo
+echo "all tests passed"
