@@ -15,19 +15,11 @@ fn main() {
         println!("cargo:rustc-env=WASMICRO_COMPONENT_PATH={path}");
         return;
     }
-    let manifest_dir =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .parent()
-        .expect("host/ sits in the workspace root")
-        .to_path_buf();
-    for watched in [
-        "component/src",
-        "component/Cargo.toml",
-        "wit",
-        ".cargo/config.toml",
-        "Cargo.toml",
-    ] {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().expect("host/ sits in the workspace root").to_path_buf();
+    for watched in
+        ["component/src", "component/kernels", "component/Cargo.toml", "wit", ".cargo/config.toml", "Cargo.toml"]
+    {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let target_dir = root.join("target").join("component");
@@ -55,16 +47,11 @@ fn main() {
             cargo.env_remove(key);
         }
     }
-    let status = cargo
-        .status()
-        .expect("cannot run cargo to build the component");
+    let status = cargo.status().expect("cannot run cargo to build the component");
     assert!(
         status.success(),
         "building the wasmicro component failed (is the wasm32-wasip2 target installed? `rustup target add wasm32-wasip2`)"
     );
-    let wasm = target_dir
-        .join("wasm32-wasip2")
-        .join("component")
-        .join("wasmicro_component.wasm");
+    let wasm = target_dir.join("wasm32-wasip2").join("component").join("wasmicro_component.wasm");
     println!("cargo:rustc-env=WASMICRO_COMPONENT_PATH={}", wasm.display());
 }

@@ -6,10 +6,7 @@ use std::sync::OnceLock;
 use wasmicro::Engine;
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the repository")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
 }
 
 pub fn fixture(relative: &str) -> PathBuf {
@@ -33,13 +30,9 @@ pub fn minilm_dir() -> PathBuf {
     let dir = match std::env::var_os("WASMICRO_MODEL") {
         Some(dir) => PathBuf::from(dir),
         None => {
-            let cache = std::env::var_os("WASMICRO_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
-                        .join(".cache")
-                        .join("wasmicro")
-                });
+            let cache = std::env::var_os("WASMICRO_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+                PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache").join("wasmicro")
+            });
             cache.join("models").join("all-MiniLM-L6-v2")
         }
     };
@@ -52,29 +45,16 @@ pub fn minilm_dir() -> PathBuf {
 }
 
 pub fn floats(value: &serde_json::Value) -> Vec<f32> {
-    value
-        .as_array()
-        .expect("an array of numbers")
-        .iter()
-        .map(|v| v.as_f64().expect("a number") as f32)
-        .collect()
+    value.as_array().expect("an array of numbers").iter().map(|v| v.as_f64().expect("a number") as f32).collect()
 }
 
 pub fn ids(value: &serde_json::Value) -> Vec<u32> {
-    value
-        .as_array()
-        .expect("an array of ids")
-        .iter()
-        .map(|v| v.as_u64().expect("an id") as u32)
-        .collect()
+    value.as_array().expect("an array of ids").iter().map(|v| v.as_u64().expect("an id") as u32).collect()
 }
 
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "vector lengths differ");
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 pub fn cosine(a: &[f32], b: &[f32]) -> f64 {

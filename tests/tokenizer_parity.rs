@@ -5,22 +5,14 @@ use wasmicro_tests::{engine, ids, minilm_dir, read_json};
 
 fn assert_corpus_parity(model: &mut Model, reference: &serde_json::Value) {
     let cases = reference["cases"].as_array().expect("cases");
-    assert!(
-        cases.len() >= 1000,
-        "the corpus has {} lines, fewer than 1,000",
-        cases.len()
-    );
+    assert!(cases.len() >= 1000, "the corpus has {} lines, fewer than 1,000", cases.len());
     let mut mismatches = Vec::new();
     for case in cases {
         let text = case["text"].as_str().expect("text");
         let expected = ids(&case["ids"]);
-        let got = model
-            .tokenize(text, true)
-            .unwrap_or_else(|e| panic!("tokenize {text:?}: {e}"));
+        let got = model.tokenize(text, true).unwrap_or_else(|e| panic!("tokenize {text:?}: {e}"));
         if got != expected {
-            mismatches.push(format!(
-                "{text:?}\n  expected {expected:?}\n  got      {got:?}"
-            ));
+            mismatches.push(format!("{text:?}\n  expected {expected:?}\n  got      {got:?}"));
         }
     }
     assert!(
@@ -28,12 +20,7 @@ fn assert_corpus_parity(model: &mut Model, reference: &serde_json::Value) {
         "{} of {} lines differ from HF tokenizers; first ones:\n{}",
         mismatches.len(),
         cases.len(),
-        mismatches
-            .iter()
-            .take(5)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        mismatches.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
     );
 }
 
@@ -54,34 +41,16 @@ fn vocab_txt_alone_tokenizes_like_tokenizer_json() {
         .into_iter()
         .filter(|(name, _)| name != "tokenizer.json")
         .collect();
-    let mut model = Model::from_files(engine(), files, &Default::default())
-        .expect("MiniLM loads from vocab.txt");
+    let mut model = Model::from_files(engine(), files, &Default::default()).expect("MiniLM loads from vocab.txt");
     assert_corpus_parity(&mut model, &reference);
 }
 
 #[test]
 fn decode_inverts_tokenize_for_plain_text() {
     let mut model = Model::from_dir(engine(), minilm_dir()).expect("MiniLM loads");
-    let ids = model
-        .tokenize("Hello, wonderful world!", true)
-        .expect("tokenizes");
-    assert_eq!(
-        model.decode(&ids, true).expect("decodes"),
-        "hello, wonderful world!"
-    );
-    assert_eq!(
-        model.decode(&ids, false).expect("decodes"),
-        "[CLS] hello, wonderful world! [SEP]"
-    );
+    let ids = model.tokenize("Hello, wonderful world!", true).expect("tokenizes");
+    assert_eq!(model.decode(&ids, true).expect("decodes"), "hello, wonderful world!");
+    assert_eq!(model.decode(&ids, false).expect("decodes"), "[CLS] hello, wonderful world! [SEP]");
     let unknown = model.decode(&[1_000_000], true);
-    assert!(
-        matches!(
-            unknown,
-            Err(wasmicro::Error::Model {
-                kind: "invalid-input",
-                ..
-            })
-        ),
-        "{unknown:?}"
-    );
+    assert!(matches!(unknown, Err(wasmicro::Error::Model { kind: "invalid-input", .. })), "{unknown:?}");
 }

@@ -15,10 +15,7 @@ struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -34,25 +31,13 @@ fn main() -> ExitCode {
 
 fn run() -> wasmtime::Result<u8> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let wasm = args
-        .first()
-        .ok_or_else(|| wasmtime::Error::msg("usage: wasi-runner FILE.wasm [ARGS...]"))?;
+    let wasm = args.first().ok_or_else(|| wasmtime::Error::msg("usage: wasi-runner FILE.wasm [ARGS...]"))?;
     let engine = Engine::new(Config::new().wasm_component_model(true))?;
     let component = Component::from_file(&engine, wasm)?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    let wasi = WasiCtx::builder()
-        .inherit_stdio()
-        .args(&args)
-        .preopened_dir(".", ".", FsPerms::ReadOnly)?
-        .build();
-    let mut store = Store::new(
-        &engine,
-        State {
-            wasi,
-            table: ResourceTable::new(),
-        },
-    );
+    let wasi = WasiCtx::builder().inherit_stdio().args(&args).preopened_dir(".", ".", FsPerms::ReadOnly)?.build();
+    let mut store = Store::new(&engine, State { wasi, table: ResourceTable::new() });
     let command = Command::instantiate(&mut store, &component, &linker)?;
     match command.wasi_cli_run().call_run(&mut store) {
         Ok(Ok(())) => Ok(0),

@@ -108,39 +108,21 @@ impl wit::GuestModel for ModelResource {
         Ok(self.0.embed(&text, &embed_options(options))?)
     }
 
-    fn embed_batch(
-        &self,
-        texts: Vec<String>,
-        options: wit::EmbedOptions,
-    ) -> Result<Vec<Vec<f32>>, wit::Error> {
+    fn embed_batch(&self, texts: Vec<String>, options: wit::EmbedOptions) -> Result<Vec<Vec<f32>>, wit::Error> {
         Ok(self.0.embed_batch(&texts, &embed_options(options))?)
     }
 
-    fn embed_tokens(
-        &self,
-        text: String,
-        options: wit::EmbedOptions,
-    ) -> Result<Vec<Vec<f32>>, wit::Error> {
+    fn embed_tokens(&self, text: String, options: wit::EmbedOptions) -> Result<Vec<Vec<f32>>, wit::Error> {
         Ok(self.0.embed_tokens(&text, &embed_options(options))?)
     }
 
-    fn generate(
-        &self,
-        prompt: String,
-        _options: wit::GenerateOptions,
-    ) -> Result<String, wit::Error> {
+    fn generate(&self, prompt: String, _options: wit::GenerateOptions) -> Result<String, wit::Error> {
         Ok(self.0.generate(&prompt)?)
     }
 
-    fn generate_stream(
-        &self,
-        prompt: String,
-        _options: wit::GenerateOptions,
-    ) -> Result<wit::Generation, wit::Error> {
+    fn generate_stream(&self, prompt: String, _options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
         self.0.generate(&prompt)?;
-        Err(wit::Error::Unsupported(
-            "streaming needs a generating model".into(),
-        ))
+        Err(wit::Error::Unsupported("streaming needs a generating model".into()))
     }
 
     fn classify(
@@ -152,11 +134,7 @@ impl wit::GuestModel for ModelResource {
         Err(unsupported_head(&self.0))
     }
 
-    fn rerank(
-        &self,
-        _query: String,
-        _documents: Vec<String>,
-    ) -> Result<Vec<wit::Ranked>, wit::Error> {
+    fn rerank(&self, _query: String, _documents: Vec<String>) -> Result<Vec<wit::Ranked>, wit::Error> {
         Err(unsupported_head(&self.0))
     }
 
@@ -171,10 +149,7 @@ impl wit::GuestModel for ModelResource {
 }
 
 fn unsupported_head(model: &engine::Model) -> wit::Error {
-    wit::Error::Unsupported(format!(
-        "'{}' has no classification head",
-        model.info().model_type
-    ))
+    wit::Error::Unsupported(format!("'{}' has no classification head", model.info().model_type))
 }
 
 impl wit::GuestGeneration for GenerationResource {

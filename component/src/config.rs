@@ -16,9 +16,7 @@ impl<'a> Config<'a> {
     pub fn new(json: &'a Value) -> Result<Config<'a>> {
         match json {
             Value::Object(_) => Ok(Config { json }),
-            _ => Err(Error::InvalidConfig(
-                "config.json is not a JSON object".into(),
-            )),
+            _ => Err(Error::InvalidConfig("config.json is not a JSON object".into())),
         }
     }
 
@@ -28,51 +26,39 @@ impl<'a> Config<'a> {
 
     /// A required positive size.
     pub fn size(&self, key: &str) -> Result<usize> {
-        self.get(key)
-            .and_then(Value::as_usize)
-            .filter(|&n| n > 0)
-            .ok_or_else(|| invalid(key, "a positive integer"))
+        self.get(key).and_then(Value::as_usize).filter(|&n| n > 0).ok_or_else(|| invalid(key, "a positive integer"))
     }
 
     /// The first of `keys` present (configs of different families name the same thing differently).
     pub fn size_of(&self, keys: &[&str]) -> Result<usize> {
         match keys.iter().find(|k| self.get(k).is_some()) {
             Some(key) => self.size(key),
-            None => Err(invalid(
-                keys.first().copied().unwrap_or("?"),
-                "a positive integer",
-            )),
+            None => Err(invalid(keys.first().copied().unwrap_or("?"), "a positive integer")),
         }
     }
 
     pub fn size_or(&self, key: &str, default: usize) -> Result<usize> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v
-                .as_usize()
-                .ok_or_else(|| invalid(key, "a non-negative integer")),
+            Some(v) => v.as_usize().ok_or_else(|| invalid(key, "a non-negative integer")),
         }
     }
 
     pub fn optional_id(&self, key: &str) -> Result<Option<u32>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_usize()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| invalid(key, "a token id")),
+            Some(v) => {
+                v.as_usize().and_then(|n| u32::try_from(n).ok()).map(Some).ok_or_else(|| invalid(key, "a token id"))
+            }
         }
     }
 
     pub fn f32_or(&self, key: &str, default: f32) -> Result<f32> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v
-                .as_f64()
-                .filter(|x| x.is_finite())
-                .map(|x| x as f32)
-                .ok_or_else(|| invalid(key, "a finite number")),
+            Some(v) => {
+                v.as_f64().filter(|x| x.is_finite()).map(|x| x as f32).ok_or_else(|| invalid(key, "a finite number"))
+            }
         }
     }
 

@@ -13,21 +13,13 @@ impl Files {
     pub fn new(files: Vec<(String, Vec<u8>)>) -> Files {
         let files = files
             .into_iter()
-            .map(|(name, bytes)| {
-                (
-                    name.replace('\\', "/").trim_start_matches("./").to_owned(),
-                    bytes,
-                )
-            })
+            .map(|(name, bytes)| (name.replace('\\', "/").trim_start_matches("./").to_owned(), bytes))
             .collect();
         Files { files }
     }
 
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        self.files.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
     }
 
     /// Moves a file's bytes out (the weights: owned by the checkpoint, never copied).
@@ -40,9 +32,7 @@ impl Files {
     pub fn json(&self, name: &str, error: fn(String) -> Error) -> Result<Option<Value>> {
         match self.get(name) {
             None => Ok(None),
-            Some(bytes) => json::parse(bytes)
-                .map(Some)
-                .map_err(|e| error(format!("{name}: {e}"))),
+            Some(bytes) => json::parse(bytes).map(Some).map_err(|e| error(format!("{name}: {e}"))),
         }
     }
 }

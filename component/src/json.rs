@@ -223,15 +223,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self
-            .text
-            .get(self.pos..self.pos + 4)
-            .ok_or_else(|| self.error("short \\u escape"))?;
+        let digits = self.text.get(self.pos..self.pos + 4).ok_or_else(|| self.error("short \\u escape"))?;
         let mut code = 0u32;
         for &d in digits {
-            let v = (d as char)
-                .to_digit(16)
-                .ok_or_else(|| self.error("invalid \\u escape"))?;
+            let v = (d as char).to_digit(16).ok_or_else(|| self.error("invalid \\u escape"))?;
             code = code * 16 + v;
         }
         self.pos += 4;
@@ -253,14 +248,11 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return String::from_utf8(out)
-                        .map_err(|_| self.error("string is not valid UTF-8"));
+                    return String::from_utf8(out).map_err(|_| self.error("string is not valid UTF-8"));
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let escape = self
-                        .peek()
-                        .ok_or_else(|| self.error("unterminated escape"))?;
+                    let escape = self.peek().ok_or_else(|| self.error("unterminated escape"))?;
                     self.pos += 1;
                     let c = match escape {
                         b'"' => '"',
@@ -307,12 +299,8 @@ mod tests {
 
     #[test]
     fn parses_nested_documents_with_escapes() {
-        let v = parse(br#"{"a": [1, -2.5e3, true, null], "b": "x\u00e9\ud83d\ude00\n", "c": {}}"#)
-            .unwrap();
-        assert_eq!(
-            v.get("a").unwrap().as_array().unwrap()[1].as_f64(),
-            Some(-2500.0)
-        );
+        let v = parse(br#"{"a": [1, -2.5e3, true, null], "b": "x\u00e9\ud83d\ude00\n", "c": {}}"#).unwrap();
+        assert_eq!(v.get("a").unwrap().as_array().unwrap()[1].as_f64(), Some(-2500.0));
         assert_eq!(v.get("b").unwrap().as_str(), Some("xé😀\n"));
         assert!(v.get("c").unwrap().as_object().unwrap().is_empty());
         assert!(v.field("missing").is_none());
@@ -327,16 +315,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed_input_with_an_offset() {
-        for bad in [
-            &b"{"[..],
-            b"[1,]",
-            b"{\"a\" 1}",
-            b"\"abc",
-            b"tru",
-            b"1 2",
-            b"\"\xff\"",
-            b"",
-        ] {
+        for bad in [&b"{"[..], b"[1,]", b"{\"a\" 1}", b"\"abc", b"tru", b"1 2", b"\"\xff\"", b""] {
             let err = parse(bad).unwrap_err();
             assert!(err.contains("at byte"), "{err}");
         }

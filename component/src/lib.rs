@@ -6,7 +6,7 @@ pub mod config;
 pub mod error;
 pub mod files;
 pub mod json;
-pub mod kernels;
+pub use wasmicro_kernels as kernels;
 pub mod models;
 pub mod pooling;
 pub mod safetensors;
@@ -76,9 +76,8 @@ impl Model {
     /// Builds a model from the files of a model directory, by their relative names.
     pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<Model> {
         let mut files = Files::new(files);
-        let config_json = files
-            .json("config.json", Error::InvalidConfig)?
-            .ok_or_else(|| Error::MissingFile("config.json".into()))?;
+        let config_json =
+            files.json("config.json", Error::InvalidConfig)?.ok_or_else(|| Error::MissingFile("config.json".into()))?;
         let config = Config::new(&config_json)?;
         let model_type = config
             .get("model_type")
@@ -99,15 +98,11 @@ impl Model {
                 )));
             }
             other => {
-                return Err(Error::UnsupportedArchitecture(format!(
-                    "model_type '{other}' is not supported"
-                )));
+                return Err(Error::UnsupportedArchitecture(format!("model_type '{other}' is not supported")));
             }
         }
         let tokenizer = Tokenizer::from_files(&files, model_type)?;
-        let weights = files
-            .take("model.safetensors")
-            .ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
+        let weights = files.take("model.safetensors").ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
         let checkpoint = Checkpoint::parse(weights)?;
         let bert_config = bert::Config::from_json(model_type, &config, &checkpoint)?;
         // Bind once now so that a missing or misshapen tensor fails the load, not a later call.
@@ -129,13 +124,7 @@ impl Model {
             max_input_tokens: embedding.max_tokens as u32,
             labels: Vec::new(),
         };
-        Ok(Model {
-            checkpoint,
-            architecture: Architecture::Bert(bert_config),
-            tokenizer,
-            embedding,
-            info,
-        })
+        Ok(Model { checkpoint, architecture: Architecture::Bert(bert_config), tokenizer, embedding, info })
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -157,22 +146,14 @@ impl Model {
 
     pub fn embed(&self, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
         let mut vectors = self.embed_batch(&[text], options)?;
-        vectors
-            .pop()
-            .ok_or_else(|| Error::InvalidInput("no text to embed".into()))
+        vectors.pop().ok_or_else(|| Error::InvalidInput("no text to embed".into()))
     }
 
-    pub fn embed_batch<S: AsRef<str>>(
-        &self,
-        texts: &[S],
-        options: &EmbedOptions,
-    ) -> Result<Vec<Vec<f32>>> {
+    pub fn embed_batch<S: AsRef<str>>(&self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         let pooling = options.pooling.unwrap_or(self.embedding.pooling);
         let normalize = options.normalize.unwrap_or(self.embedding.normalize);
-        let encodings = texts
-            .iter()
-            .map(|t| self.encode_for_embedding(t.as_ref(), options))
-            .collect::<Result<Vec<_>>>()?;
+        let encodings =
+            texts.iter().map(|t| self.encode_for_embedding(t.as_ref(), options)).collect::<Result<Vec<_>>>()?;
         let mut vectors = Vec::with_capacity(texts.len());
         for group in token_budget_groups(&encodings, BATCH_TOKEN_BUDGET) {
             let hidden = self.forward(group)?;
@@ -195,10 +176,7 @@ impl Model {
     pub fn embed_tokens(&self, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         let encoding = self.encode_for_embedding(text, options)?;
         let hidden = self.forward(std::slice::from_ref(&encoding))?;
-        Ok(hidden
-            .chunks_exact(self.info.hidden_size as usize)
-            .map(<[f32]>::to_vec)
-            .collect())
+        Ok(hidden.chunks_exact(self.info.hidden_size as usize).map(<[f32]>::to_vec).collect())
     }
 
     pub fn generate(&self, _prompt: &str) -> Result<String> {

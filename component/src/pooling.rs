@@ -38,9 +38,7 @@ impl EmbeddingConfig {
         let mut pooling = Pooling::Mean;
         let mut normalize = false;
         if let Some(modules) = files.json("modules.json", Error::InvalidConfig)? {
-            let modules = modules
-                .as_array()
-                .ok_or_else(|| invalid("modules.json", "not a list of modules"))?;
+            let modules = modules.as_array().ok_or_else(|| invalid("modules.json", "not a list of modules"))?;
             for module in modules {
                 let kind = module.field("type").and_then(Value::as_str).unwrap_or("");
                 let kind = kind.rsplit('.').next().unwrap_or(kind);
@@ -48,14 +46,10 @@ impl EmbeddingConfig {
                 match kind {
                     "Transformer" => {}
                     "Pooling" => {
-                        let name = if path.is_empty() {
-                            "config.json".to_owned()
-                        } else {
-                            format!("{path}/config.json")
-                        };
-                        let config = files
-                            .json(&name, Error::InvalidConfig)?
-                            .ok_or_else(|| Error::MissingFile(name.clone()))?;
+                        let name =
+                            if path.is_empty() { "config.json".to_owned() } else { format!("{path}/config.json") };
+                        let config =
+                            files.json(&name, Error::InvalidConfig)?.ok_or_else(|| Error::MissingFile(name.clone()))?;
                         pooling = pooling_mode(&name, &config)?;
                     }
                     "Normalize" => normalize = true,
@@ -68,10 +62,7 @@ impl EmbeddingConfig {
             }
         }
         let st_config = files.json("sentence_bert_config.json", Error::InvalidConfig)?;
-        let st_max = st_config
-            .as_ref()
-            .and_then(|c| c.field("max_seq_length"))
-            .and_then(Value::as_usize);
+        let st_max = st_config.as_ref().and_then(|c| c.field("max_seq_length")).and_then(Value::as_usize);
         let tokenizer_max = files
             .json("tokenizer_config.json", Error::InvalidTokenizer)?
             .and_then(|c| c.field("model_max_length").and_then(Value::as_usize));
@@ -80,18 +71,9 @@ impl EmbeddingConfig {
             .or(tokenizer_max.filter(|&n| n <= model_max_tokens))
             .unwrap_or(model_max_tokens)
             .min(model_max_tokens);
-        let lowercase_input = st_config
-            .as_ref()
-            .and_then(|c| c.field("do_lower_case"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        Ok(EmbeddingConfig {
-            pooling,
-            normalize,
-            max_tokens,
-            model_max_tokens,
-            lowercase_input,
-        })
+        let lowercase_input =
+            st_config.as_ref().and_then(|c| c.field("do_lower_case")).and_then(Value::as_bool).unwrap_or(false);
+        Ok(EmbeddingConfig { pooling, normalize, max_tokens, model_max_tokens, lowercase_input })
     }
 }
 
@@ -108,13 +90,9 @@ fn pooling_mode(file: &str, config: &Value) -> Result<Pooling> {
     let chosen: Vec<_> = modes.iter().filter(|(key, _)| flag(key)).collect();
     match chosen.as_slice() {
         [(_, Some(mode))] => Ok(*mode),
-        [(key, None)] => Err(Error::UnsupportedArchitecture(format!(
-            "{file}: {key} is not implemented"
-        ))),
+        [(key, None)] => Err(Error::UnsupportedArchitecture(format!("{file}: {key} is not implemented"))),
         [] => Err(invalid(file, "no pooling mode is enabled")),
-        _ => Err(Error::UnsupportedArchitecture(format!(
-            "{file}: several pooling modes at once are not implemented"
-        ))),
+        _ => Err(Error::UnsupportedArchitecture(format!("{file}: several pooling modes at once are not implemented"))),
     }
 }
 
@@ -169,12 +147,7 @@ mod tests {
     }
 
     fn files(entries: &[(&str, &str)]) -> Files {
-        Files::new(
-            entries
-                .iter()
-                .map(|(n, c)| (n.to_string(), c.as_bytes().to_vec()))
-                .collect(),
-        )
+        Files::new(entries.iter().map(|(n, c)| (n.to_string(), c.as_bytes().to_vec())).collect())
     }
 
     #[test]
@@ -188,50 +161,29 @@ mod tests {
                 "1_Pooling/config.json",
                 r#"{"word_embedding_dimension":384,"pooling_mode_cls_token":false,"pooling_mode_mean_tokens":true}"#,
             ),
-            (
-                "sentence_bert_config.json",
-                r#"{"max_seq_length":256,"do_lower_case":false}"#,
-            ),
+            ("sentence_bert_config.json", r#"{"max_seq_length":256,"do_lower_case":false}"#),
             ("tokenizer_config.json", r#"{"model_max_length":128}"#),
         ]);
         let c = EmbeddingConfig::from_files(&f, 512).unwrap();
-        assert_eq!(
-            (c.pooling, c.normalize, c.max_tokens),
-            (Pooling::Mean, true, 256)
-        );
+        assert_eq!((c.pooling, c.normalize, c.max_tokens), (Pooling::Mean, true, 256));
     }
 
     #[test]
     fn without_sentence_transformers_files_uses_the_tokenizer_limit_or_the_positions() {
         let c = EmbeddingConfig::from_files(
-            &files(&[(
-                "tokenizer_config.json",
-                r#"{"model_max_length":1000000000000000019884624838656}"#,
-            )]),
+            &files(&[("tokenizer_config.json", r#"{"model_max_length":1000000000000000019884624838656}"#)]),
             512,
         )
         .unwrap();
-        assert_eq!(
-            (c.pooling, c.normalize, c.max_tokens),
-            (Pooling::Mean, false, 512)
-        );
+        assert_eq!((c.pooling, c.normalize, c.max_tokens), (Pooling::Mean, false, 512));
     }
 
     #[test]
     fn unsupported_pooling_is_a_typed_error() {
         let f = files(&[
-            (
-                "modules.json",
-                r#"[{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]"#,
-            ),
-            (
-                "1_Pooling/config.json",
-                r#"{"pooling_mode_weightedmean_tokens":true}"#,
-            ),
+            ("modules.json", r#"[{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]"#),
+            ("1_Pooling/config.json", r#"{"pooling_mode_weightedmean_tokens":true}"#),
         ]);
-        assert!(matches!(
-            EmbeddingConfig::from_files(&f, 512),
-            Err(Error::UnsupportedArchitecture(_))
-        ));
+        assert!(matches!(EmbeddingConfig::from_files(&f, 512), Err(Error::UnsupportedArchitecture(_))));
     }
 }

@@ -82,30 +82,19 @@ fn invalid(what: String) -> Error {
 
 impl Checkpoint {
     pub fn parse(bytes: Vec<u8>) -> Result<Checkpoint> {
-        let header_len = bytes
-            .get(..8)
-            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "file is {} bytes, shorter than the 8-byte header length",
-                    bytes.len()
-                ))
-            })?;
+        let header_len =
+            bytes.get(..8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).ok_or_else(
+                || invalid(format!("file is {} bytes, shorter than the 8-byte header length", bytes.len())),
+            )?;
         let data_start = usize::try_from(header_len)
             .ok()
             .and_then(|n| n.checked_add(8))
             .filter(|&end| end <= bytes.len())
             .ok_or_else(|| {
-                invalid(format!(
-                    "header length {header_len} runs past the end of the {}-byte file",
-                    bytes.len()
-                ))
+                invalid(format!("header length {header_len} runs past the end of the {}-byte file", bytes.len()))
             })?;
-        let header = json::parse(&bytes[8..data_start])
-            .map_err(|e| invalid(format!("header is not JSON: {e}")))?;
-        let entries = header
-            .as_object()
-            .ok_or_else(|| invalid("header is not a JSON object".into()))?;
+        let header = json::parse(&bytes[8..data_start]).map_err(|e| invalid(format!("header is not JSON: {e}")))?;
+        let entries = header.as_object().ok_or_else(|| invalid("header is not a JSON object".into()))?;
 
         let data_len = bytes.len() - data_start;
         let mut ranges = Vec::with_capacity(entries.len());
@@ -137,21 +126,13 @@ impl Checkpoint {
         let mut covered = 0usize;
         for &(begin, end, name) in &ranges {
             if begin != covered {
-                let problem = if begin < covered {
-                    "overlaps the previous tensor"
-                } else {
-                    "leaves a gap before it"
-                };
-                return Err(invalid(format!(
-                    "tensor '{name}' at offset {begin} {problem}"
-                )));
+                let problem = if begin < covered { "overlaps the previous tensor" } else { "leaves a gap before it" };
+                return Err(invalid(format!("tensor '{name}' at offset {begin} {problem}")));
             }
             covered = end;
         }
         if covered != data_len {
-            return Err(invalid(format!(
-                "tensors cover {covered} bytes of a {data_len}-byte data section"
-            )));
+            return Err(invalid(format!("tensors cover {covered} bytes of a {data_len}-byte data section")));
         }
 
         let mut tensors = HashMap::with_capacity(described.len());
@@ -160,38 +141,20 @@ impl Checkpoint {
         for (name, dtype, shape, begin, end) in described {
             let raw = &bytes[data_start + begin..data_start + end];
             let storage = match dtype {
-                DType::F32
-                    if (data_start + begin) % 4 == 0
-                        && bytemuck::try_cast_slice::<u8, f32>(raw).is_ok() =>
-                {
+                DType::F32 if (data_start + begin) % 4 == 0 && bytemuck::try_cast_slice::<u8, f32>(raw).is_ok() => {
                     float_bytes[0] += raw.len();
-                    Storage::InPlace {
-                        start: data_start + begin,
-                        end: data_start + end,
-                    }
+                    Storage::InPlace { start: data_start + begin, end: data_start + end }
                 }
                 DType::F32 => {
                     float_bytes[0] += raw.len();
                     copied_bytes += raw.len();
-                    Storage::Owned(
-                        raw.chunks_exact(4)
-                            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                            .collect(),
-                    )
+                    Storage::Owned(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
                 }
                 DType::F16 | DType::BF16 => {
-                    let widen = if dtype == DType::F16 {
-                        f16_to_f32
-                    } else {
-                        bf16_to_f32
-                    };
+                    let widen = if dtype == DType::F16 { f16_to_f32 } else { bf16_to_f32 };
                     float_bytes[if dtype == DType::F16 { 1 } else { 2 }] += raw.len();
                     copied_bytes += raw.len() * 2;
-                    Storage::Owned(
-                        raw.chunks_exact(2)
-                            .map(|c| widen(u16::from_le_bytes([c[0], c[1]])))
-                            .collect(),
-                    )
+                    Storage::Owned(raw.chunks_exact(2).map(|c| widen(u16::from_le_bytes([c[0], c[1]]))).collect())
                 }
                 DType::Other(_) => Storage::Unreadable(dtype),
             };
@@ -202,12 +165,7 @@ impl Checkpoint {
             .zip(float_bytes)
             .max_by_key(|&(_, n)| n)
             .map_or(DType::F32, |(d, _)| d);
-        Ok(Checkpoint {
-            bytes,
-            tensors,
-            dtype,
-            copied_bytes,
-        })
+        Ok(Checkpoint { bytes, tensors, dtype, copied_bytes })
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -220,23 +178,17 @@ impl Checkpoint {
 
     /// The tensor `name` as f32, checked to have exactly `shape`.
     pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<&[f32]> {
-        let entry = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| invalid(format!("tensor '{name}' is missing")))?;
+        let entry = self.tensors.get(name).ok_or_else(|| invalid(format!("tensor '{name}' is missing")))?;
         if entry.shape != shape {
-            return Err(invalid(format!(
-                "tensor '{name}' has shape {:?}, the config implies {shape:?}",
-                entry.shape
-            )));
+            return Err(invalid(format!("tensor '{name}' has shape {:?}, the config implies {shape:?}", entry.shape)));
         }
         match &entry.storage {
             Storage::InPlace { start, end } => bytemuck::try_cast_slice(&self.bytes[*start..*end])
                 .map_err(|_| invalid(format!("tensor '{name}' is not aligned"))),
             Storage::Owned(values) => Ok(values),
-            Storage::Unreadable(dtype) => Err(invalid(format!(
-                "tensor '{name}' has dtype {dtype:?}, not a float type"
-            ))),
+            Storage::Unreadable(dtype) => {
+                Err(invalid(format!("tensor '{name}' has dtype {dtype:?}, not a float type")))
+            }
         }
     }
 
@@ -256,20 +208,14 @@ impl Checkpoint {
 }
 
 fn describe(name: &str, info: &json::Value) -> Result<(DType, Vec<usize>, usize, usize)> {
-    let dtype_name = info
-        .get("dtype")
-        .and_then(|d| d.as_str())
-        .ok_or_else(|| invalid(format!("tensor '{name}' has no dtype")))?;
-    let dtype = DType::parse(dtype_name)
-        .ok_or_else(|| invalid(format!("tensor '{name}' has unknown dtype '{dtype_name}'")))?;
+    let dtype_name =
+        info.get("dtype").and_then(|d| d.as_str()).ok_or_else(|| invalid(format!("tensor '{name}' has no dtype")))?;
+    let dtype =
+        DType::parse(dtype_name).ok_or_else(|| invalid(format!("tensor '{name}' has unknown dtype '{dtype_name}'")))?;
     let shape = info
         .get("shape")
         .and_then(|s| s.as_array())
-        .and_then(|dims| {
-            dims.iter()
-                .map(json::Value::as_usize)
-                .collect::<Option<Vec<_>>>()
-        })
+        .and_then(|dims| dims.iter().map(json::Value::as_usize).collect::<Option<Vec<_>>>())
         .ok_or_else(|| invalid(format!("tensor '{name}' has no valid shape")))?;
     let offsets = info
         .get("data_offsets")
@@ -339,14 +285,8 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_f32_in_place_and_widens_half_precision() {
-        let f16 = [0x3c00u16, 0xc000, 0x0001, 0x7c00]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect::<Vec<_>>();
-        let bf16 = [0x3f80u16, 0xc040]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect::<Vec<_>>();
+        let f16 = [0x3c00u16, 0xc000, 0x0001, 0x7c00].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>();
+        let bf16 = [0x3f80u16, 0xc040].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>();
         let bytes = write(&[
             ("a", "F32", &[2, 2], &f32_bytes(&[1.0, 2.0, 3.0, 4.0])),
             ("h", "F16", &[4], &f16),
@@ -355,19 +295,12 @@ pub(crate) mod tests {
         ]);
         let ck = Checkpoint::parse(bytes).unwrap();
         assert_eq!(ck.tensor("a", &[2, 2]).unwrap(), &[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(
-            ck.tensor("h", &[4]).unwrap(),
-            &[1.0, -2.0, 5.960_464_5e-8, f32::INFINITY]
-        );
+        assert_eq!(ck.tensor("h", &[4]).unwrap(), &[1.0, -2.0, 5.960_464_5e-8, f32::INFINITY]);
         assert_eq!(ck.tensor("b", &[2]).unwrap(), &[1.0, -3.0]);
         assert_eq!(ck.copied_bytes(), 8 * 2 + 4 * 2);
         assert!(matches!(ck.tensor("a", &[4]), Err(Error::InvalidModel(m)) if m.contains("shape")));
-        assert!(
-            matches!(ck.tensor("ids", &[1]), Err(Error::InvalidModel(m)) if m.contains("not a float"))
-        );
-        assert!(
-            matches!(ck.tensor("zz", &[1]), Err(Error::InvalidModel(m)) if m.contains("missing"))
-        );
+        assert!(matches!(ck.tensor("ids", &[1]), Err(Error::InvalidModel(m)) if m.contains("not a float")));
+        assert!(matches!(ck.tensor("zz", &[1]), Err(Error::InvalidModel(m)) if m.contains("missing")));
     }
 
     #[test]
@@ -385,10 +318,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_headers_that_lie() {
-        let good = write(&[
-            ("a", "F32", &[2], &f32_bytes(&[1.0, 2.0])),
-            ("b", "F32", &[1], &f32_bytes(&[3.0])),
-        ]);
+        let good = write(&[("a", "F32", &[2], &f32_bytes(&[1.0, 2.0])), ("b", "F32", &[1], &f32_bytes(&[3.0]))]);
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (good[..5].to_vec(), "shorter than"),
             (good[..good.len() - 1].to_vec(), "run past"),
@@ -401,21 +331,12 @@ pub(crate) mod tests {
                 },
                 "header length",
             ),
-            (
-                write(&[("a", "F32", &[3], &f32_bytes(&[1.0, 2.0]))]),
-                "do not hold shape",
-            ),
+            (write(&[("a", "F32", &[3], &f32_bytes(&[1.0, 2.0]))]), "do not hold shape"),
             (write(&[("a", "Q4", &[1], &[0; 4])]), "unknown dtype"),
-            (
-                write(&[("a", "F32", &[1 << 16, 1 << 16, 1 << 16, 1 << 16], &[0; 4])]),
-                "do not hold shape",
-            ),
+            (write(&[("a", "F32", &[1 << 16, 1 << 16, 1 << 16, 1 << 16], &[0; 4])]), "do not hold shape"),
             (replace(&good, "[8,12]", "[4, 8]"), "overlaps"),
             (replace(&good, "[8,12]", "[8,16]"), "do not hold shape"),
-            (
-                replace(&good, "\"shape\":[1]", "\"shape\":\"1\""),
-                "no valid shape",
-            ),
+            (replace(&good, "\"shape\":[1]", "\"shape\":\"1\""), "no valid shape"),
             (
                 {
                     let mut b = good.clone();
@@ -438,10 +359,7 @@ pub(crate) mod tests {
 
     fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
         assert_eq!(from.len(), to.len(), "keep the header length");
-        let at = bytes
-            .windows(from.len())
-            .position(|w| w == from.as_bytes())
-            .expect("pattern present");
+        let at = bytes.windows(from.len()).position(|w| w == from.as_bytes()).expect("pattern present");
         let mut out = bytes.to_vec();
         out[at..at + to.len()].copy_from_slice(to.as_bytes());
         out

@@ -21,8 +21,7 @@ mod bindings {
 }
 
 pub use bindings::exports::wasmicro::inference::engine::{
-    ClassifyOptions, EmbedOptions, Family, GenerateOptions, LabelScore, ModelInfo, Pooling, Ranked,
-    ZeroShotOptions,
+    ClassifyOptions, EmbedOptions, Family, GenerateOptions, LabelScore, ModelInfo, Pooling, Ranked, ZeroShotOptions,
 };
 use bindings::exports::wasmicro::inference::engine::{Error as WitError, File};
 
@@ -35,10 +34,7 @@ pub enum Error {
     /// A typed error from the component: `kind` is the WIT case (`invalid-model`, ...).
     Model { kind: &'static str, message: String },
     /// Reading model files.
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The component trapped or could not be instantiated. The instance is discarded;
     /// the `Model` must be loaded again.
     Runtime(wasmtime::Error),
@@ -92,12 +88,7 @@ struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max {
             return Ok(false);
         }
@@ -105,22 +96,14 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 1 << 20)
     }
 }
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -151,11 +134,7 @@ impl Engine {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
         let engine = wasmtime::Engine::new(&config)?;
-        let component = if use_cache {
-            compile_cached(&engine, bytes)?
-        } else {
-            Component::new(&engine, bytes)?
-        };
+        let component = if use_cache { compile_cached(&engine, bytes)? } else { Component::new(&engine, bytes)? };
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         let pre = bindings::WasmicroPre::new(linker.instantiate_pre(&component)?)?;
@@ -175,10 +154,7 @@ fn compile_cached(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component> 
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    let path = cache_dir().map(|d| {
-        d.join("compiled")
-            .join(format!("{:016x}.cwasm", hasher.finish()))
-    });
+    let path = cache_dir().map(|d| d.join("compiled").join(format!("{:016x}.cwasm", hasher.finish())));
     if let Some(path) = &path {
         if path.exists() {
             // SAFETY: the file was written by `Component::serialize` of this very wasmtime
@@ -222,9 +198,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_memory: 4 << 30,
-        }
+        Limits { max_memory: 4 << 30 }
     }
 }
 
@@ -239,33 +213,21 @@ impl Instance {
         let state = State {
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            memory: MemoryLimiter {
-                max: limits.max_memory,
-                peak: 0,
-            },
+            memory: MemoryLimiter { max: limits.max_memory, peak: 0 },
         };
         let mut store = Store::new(&engine.engine, state);
         store.limiter(|s| &mut s.memory);
         let bindings = engine.pre.instantiate(&mut store)?;
-        Ok(Instance {
-            store,
-            bindings,
-            poisoned: false,
-        })
+        Ok(Instance { store, bindings, poisoned: false })
     }
 
     /// Runs one call, poisoning the instance if it traps.
     fn call<T>(
         &mut self,
-        f: impl FnOnce(
-            &bindings::Wasmicro,
-            &mut Store<State>,
-        ) -> wasmtime::Result<std::result::Result<T, WitError>>,
+        f: impl FnOnce(&bindings::Wasmicro, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, WitError>>,
     ) -> Result<T> {
         if self.poisoned {
-            return Err(Error::Runtime(wasmtime::Error::msg(
-                "this instance trapped earlier; create a new one",
-            )));
+            return Err(Error::Runtime(wasmtime::Error::msg("this instance trapped earlier; create a new one")));
         }
         match f(&self.bindings, &mut self.store) {
             Ok(result) => Ok(result?),
@@ -278,12 +240,8 @@ impl Instance {
 
     /// Loads a model from the files of a model directory (relative names, `/`-separated).
     pub fn load(&mut self, files: Vec<(String, Vec<u8>)>) -> Result<ModelHandle> {
-        let files: Vec<File> = files
-            .into_iter()
-            .map(|(name, bytes)| File { name, bytes })
-            .collect();
-        self.call(|b, s| b.wasmicro_inference_engine().call_load(s, &files))
-            .map(ModelHandle)
+        let files: Vec<File> = files.into_iter().map(|(name, bytes)| File { name, bytes }).collect();
+        self.call(|b, s| b.wasmicro_inference_engine().call_load(s, &files)).map(ModelHandle)
     }
 
     /// Frees a model's memory inside the instance (wasm memory is reused, never returned).
@@ -292,38 +250,18 @@ impl Instance {
     }
 
     pub fn info(&mut self, model: &ModelHandle) -> Result<ModelInfo> {
-        self.call(|b, s| {
-            b.wasmicro_inference_engine()
-                .model()
-                .call_info(s, model.0)
-                .map(Ok)
-        })
+        self.call(|b, s| b.wasmicro_inference_engine().model().call_info(s, model.0).map(Ok))
     }
 
-    pub fn tokenize(
-        &mut self,
-        model: &ModelHandle,
-        text: &str,
-        add_special_tokens: bool,
-    ) -> Result<Vec<u32>> {
+    pub fn tokenize(&mut self, model: &ModelHandle, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
         model_call!(self, model, call_tokenize, text, add_special_tokens)
     }
 
-    pub fn decode(
-        &mut self,
-        model: &ModelHandle,
-        ids: &[u32],
-        skip_special_tokens: bool,
-    ) -> Result<String> {
+    pub fn decode(&mut self, model: &ModelHandle, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         model_call!(self, model, call_decode, ids, skip_special_tokens)
     }
 
-    pub fn embed(
-        &mut self,
-        model: &ModelHandle,
-        text: &str,
-        options: &EmbedOptions,
-    ) -> Result<Vec<f32>> {
+    pub fn embed(&mut self, model: &ModelHandle, text: &str, options: &EmbedOptions) -> Result<Vec<f32>> {
         model_call!(self, model, call_embed, text, *options)
     }
 
@@ -337,21 +275,11 @@ impl Instance {
         model_call!(self, model, call_embed_batch, &texts, *options)
     }
 
-    pub fn embed_tokens(
-        &mut self,
-        model: &ModelHandle,
-        text: &str,
-        options: &EmbedOptions,
-    ) -> Result<Vec<Vec<f32>>> {
+    pub fn embed_tokens(&mut self, model: &ModelHandle, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         model_call!(self, model, call_embed_tokens, text, *options)
     }
 
-    pub fn generate(
-        &mut self,
-        model: &ModelHandle,
-        prompt: &str,
-        options: &GenerateOptions,
-    ) -> Result<String> {
+    pub fn generate(&mut self, model: &ModelHandle, prompt: &str, options: &GenerateOptions) -> Result<String> {
         model_call!(self, model, call_generate, prompt, options)
     }
 
@@ -375,11 +303,7 @@ impl Model {
         Model::from_files(engine, read_model_dir(dir.as_ref())?, &Limits::default())
     }
 
-    pub fn from_files(
-        engine: &Engine,
-        files: Vec<(String, Vec<u8>)>,
-        limits: &Limits,
-    ) -> Result<Model> {
+    pub fn from_files(engine: &Engine, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Model> {
         let mut instance = Instance::new(engine, limits)?;
         let handle = instance.load(files)?;
         Ok(Model { instance, handle })
@@ -390,8 +314,7 @@ impl Model {
     }
 
     pub fn tokenize(&mut self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
-        self.instance
-            .tokenize(&self.handle, text, add_special_tokens)
+        self.instance.tokenize(&self.handle, text, add_special_tokens)
     }
 
     pub fn decode(&mut self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
@@ -402,11 +325,7 @@ impl Model {
         self.instance.embed(&self.handle, text, options)
     }
 
-    pub fn embed_batch<S: AsRef<str>>(
-        &mut self,
-        texts: &[S],
-        options: &EmbedOptions,
-    ) -> Result<Vec<Vec<f32>>> {
+    pub fn embed_batch<S: AsRef<str>>(&mut self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         self.instance.embed_batch(&self.handle, texts, options)
     }
 
@@ -425,12 +344,7 @@ impl Model {
 
 impl Default for EmbedOptions {
     fn default() -> EmbedOptions {
-        EmbedOptions {
-            pooling: None,
-            normalize: None,
-            max_tokens: None,
-            truncate: None,
-        }
+        EmbedOptions { pooling: None, normalize: None, max_tokens: None, truncate: None }
     }
 }
 
@@ -455,36 +369,22 @@ pub fn read_model_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
         let full = dir.join(&relative);
-        let entries = std::fs::read_dir(&full).map_err(|source| Error::Io {
-            path: full.clone(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(&full).map_err(|source| Error::Io { path: full.clone(), source })?;
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Io {
-                path: full.clone(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| Error::Io { path: full.clone(), source })?;
             let name = relative.join(entry.file_name());
             let path = entry.path();
-            let file_type = entry.file_type().map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let file_type = entry.file_type().map_err(|source| Error::Io { path: path.clone(), source })?;
             let is_dir = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
             if is_dir {
-                if relative.as_os_str().is_empty()
-                    && !entry.file_name().to_string_lossy().starts_with('.')
-                {
+                if relative.as_os_str().is_empty() && !entry.file_name().to_string_lossy().starts_with('.') {
                     pending.push(name);
                 }
                 continue;
             }
             let name_str = name.to_string_lossy().replace('\\', "/");
             if is_needed(&name_str) {
-                let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+                let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
                 files.push((name_str, bytes));
             }
         }
@@ -496,9 +396,6 @@ pub fn read_model_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
 fn is_needed(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
     let top_level = !name.contains('/');
-    (file.ends_with(".json")
-        || file.ends_with(".txt")
-        || file == "spiece.model"
-        || file == "tokenizer.model")
+    (file.ends_with(".json") || file.ends_with(".txt") || file == "spiece.model" || file == "tokenizer.model")
         || (top_level && file == "model.safetensors")
 }

@@ -8,11 +8,7 @@ use std::time::Instant;
 use wasmicro::{EmbedOptions, Engine, Model};
 
 #[derive(Parser)]
-#[command(
-    name = "wasmicro",
-    version,
-    about = "Tiny transformer inference in a WebAssembly component"
-)]
+#[command(name = "wasmicro", version, about = "Tiny transformer inference in a WebAssembly component")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,9 +91,7 @@ fn model_dir(arg: &ModelArg) -> Result<PathBuf, String> {
     }
     let cache = std::env::var_os("WASMICRO_CACHE")
         .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wasmicro"))
-        })
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wasmicro")))
         .ok_or("no --model given and no HOME to find the default model in")?;
     let dir = cache.join("models").join("all-MiniLM-L6-v2");
     if !dir.join("config.json").exists() {
@@ -123,11 +117,7 @@ fn texts_or_stdin(texts: Vec<String>) -> Result<Vec<String>, String> {
     if stdin.is_terminal() {
         return Err("give texts as arguments or on stdin, one per line".into());
     }
-    stdin
-        .lock()
-        .lines()
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("reading stdin: {e}"))
+    stdin.lock().lines().collect::<Result<_, _>>().map_err(|e| format!("reading stdin: {e}"))
 }
 
 fn json_floats(v: &[f32]) -> serde_json::Value {
@@ -136,83 +126,42 @@ fn json_floats(v: &[f32]) -> serde_json::Value {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Embed {
-            model,
-            json,
-            max_tokens,
-            texts,
-        } => {
+        Command::Embed { model, json, max_tokens, texts } => {
             let texts = texts_or_stdin(texts)?;
             let mut model = load(&model)?;
-            let options = EmbedOptions {
-                max_tokens,
-                ..Default::default()
-            };
-            let vectors = model
-                .embed_batch(&texts, &options)
-                .map_err(|e| e.to_string())?;
+            let options = EmbedOptions { max_tokens, ..Default::default() };
+            let vectors = model.embed_batch(&texts, &options).map_err(|e| e.to_string())?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::Value::Array(vectors.iter().map(|v| json_floats(v)).collect())
-                );
+                println!("{}", serde_json::Value::Array(vectors.iter().map(|v| json_floats(v)).collect()));
             } else {
                 for v in vectors {
-                    println!(
-                        "{}",
-                        v.iter()
-                            .map(|x| x.to_string())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
+                    println!("{}", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" "));
                 }
             }
         }
-        Command::Tokenize {
-            model,
-            no_special_tokens,
-            text,
-        } => {
-            let ids = load(&model)?
-                .tokenize(&text, !no_special_tokens)
-                .map_err(|e| e.to_string())?;
+        Command::Tokenize { model, no_special_tokens, text } => {
+            let ids = load(&model)?.tokenize(&text, !no_special_tokens).map_err(|e| e.to_string())?;
             println!("{}", serde_json::json!(ids));
         }
         Command::Info { model } => {
             let info = load(&model)?.info().map_err(|e| e.to_string())?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&info_json(&info)).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&info_json(&info)).unwrap_or_default());
         }
-        Command::Search {
-            model,
-            query,
-            documents,
-        } => {
+        Command::Search { model, query, documents } => {
             let documents = texts_or_stdin(documents)?;
             let mut model = load(&model)?;
             let mut texts = vec![query.clone()];
             texts.extend(documents.iter().cloned());
-            let vectors = model
-                .embed_batch(&texts, &EmbedOptions::default())
-                .map_err(|e| e.to_string())?;
-            let mut ranked: Vec<(f32, &str)> = vectors[1..]
-                .iter()
-                .zip(&documents)
-                .map(|(v, d)| (cosine(&vectors[0], v), d.as_str()))
-                .collect();
+            let vectors = model.embed_batch(&texts, &EmbedOptions::default()).map_err(|e| e.to_string())?;
+            let mut ranked: Vec<(f32, &str)> =
+                vectors[1..].iter().zip(&documents).map(|(v, d)| (cosine(&vectors[0], v), d.as_str())).collect();
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
             println!("query: {query}");
             for (score, doc) in ranked {
                 println!("{score:7.4}  {doc}");
             }
         }
-        Command::Bench {
-            model,
-            sentences,
-            repeat,
-        } => bench(&model, sentences, repeat.max(1))?,
+        Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
     }
     Ok(())
 }
@@ -263,22 +212,18 @@ fn best_of<T>(repeat: usize, mut f: impl FnMut() -> Result<T, String>) -> Result
         best = best.min(start.elapsed().as_secs_f64() * 1000.0);
         last = Some(value);
     }
-    last.map(|v| (best, v))
-        .ok_or_else(|| "nothing was measured".to_owned())
+    last.map(|v| (best, v)).ok_or_else(|| "nothing was measured".to_owned())
 }
 
 fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<(), String> {
     let dir = model_dir(arg)?;
     let text = match &sentences {
-        Some(path) => {
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
-        }
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
         None => BENCH_SENTENCES.to_owned(),
     };
     let sentences: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let start = Instant::now();
-    let engine =
-        Engine::from_component_bytes_uncached(wasmicro::COMPONENT).map_err(|e| e.to_string())?;
+    let engine = Engine::from_component_bytes_uncached(wasmicro::COMPONENT).map_err(|e| e.to_string())?;
     let compile_ms = start.elapsed().as_secs_f64() * 1000.0;
     let start = Instant::now();
     let engine_cached = Engine::new().map_err(|e| e.to_string())?;
@@ -287,37 +232,21 @@ fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<()
     let files = wasmicro::read_model_dir(&dir).map_err(|e| e.to_string())?;
     let file_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let (load_ms, mut model) = best_of(repeat, || {
-        Model::from_files(&engine_cached, files.clone(), &Default::default())
-            .map_err(|e| e.to_string())
+        Model::from_files(&engine_cached, files.clone(), &Default::default()).map_err(|e| e.to_string())
     })?;
     let options = EmbedOptions::default();
-    let tokens: usize = sentences
-        .iter()
-        .map(|s| model.tokenize(s, true).map(|t| t.len()).unwrap_or(0))
-        .sum();
+    let tokens: usize = sentences.iter().map(|s| model.tokenize(s, true).map(|t| t.len()).unwrap_or(0)).sum();
     let (single_ms, _) = best_of(repeat, || {
         for s in &sentences {
             model.embed(s, &options).map_err(|e| e.to_string())?;
         }
         Ok(())
     })?;
-    let (batch_ms, _) = best_of(repeat, || {
-        model
-            .embed_batch(&sentences, &options)
-            .map_err(|e| e.to_string())
-    })?;
+    let (batch_ms, _) = best_of(repeat, || model.embed_batch(&sentences, &options).map_err(|e| e.to_string()))?;
     let long_text = sentences.join(" ");
-    let long = EmbedOptions {
-        max_tokens: Some(256),
-        ..Default::default()
-    };
-    let long_tokens = model
-        .tokenize(&long_text, true)
-        .map(|t| t.len().min(256))
-        .map_err(|e| e.to_string())?;
-    let (long_ms, _) = best_of(repeat, || {
-        model.embed(&long_text, &long).map_err(|e| e.to_string())
-    })?;
+    let long = EmbedOptions { max_tokens: Some(256), ..Default::default() };
+    let long_tokens = model.tokenize(&long_text, true).map(|t| t.len().min(256)).map_err(|e| e.to_string())?;
+    let (long_ms, _) = best_of(repeat, || model.embed(&long_text, &long).map_err(|e| e.to_string()))?;
     let info = model.info().map_err(|e| e.to_string())?;
     let n = sentences.len() as f64;
     println!(
@@ -328,36 +257,16 @@ fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<()
         info.hidden_size,
         info.dtype
     );
-    println!(
-        "sentences: {} (mean {:.1} tokens); best of {repeat} runs",
-        sentences.len(),
-        tokens as f64 / n
-    );
+    println!("sentences: {} (mean {:.1} tokens); best of {repeat} runs", sentences.len(), tokens as f64 / n);
     println!("| measure | value |");
     println!("|---|---|");
-    println!(
-        "| component size | {:.1} KB |",
-        wasmicro::COMPONENT.len() as f64 / 1024.0
-    );
+    println!("| component size | {:.1} KB |", wasmicro::COMPONENT.len() as f64 / 1024.0);
     println!("| component compile (cranelift) | {compile_ms:.0} ms |");
     println!("| engine start from compile cache | {cached_ms:.1} ms |");
-    println!(
-        "| model load ({:.1} MB of files) | {load_ms:.1} ms |",
-        file_bytes as f64 / 1e6
-    );
-    println!(
-        "| embed, one sentence at a time | {:.2} ms/sentence |",
-        single_ms / n
-    );
-    println!(
-        "| embed-batch of {} | {:.2} ms/sentence |",
-        sentences.len(),
-        batch_ms / n
-    );
+    println!("| model load ({:.1} MB of files) | {load_ms:.1} ms |", file_bytes as f64 / 1e6);
+    println!("| embed, one sentence at a time | {:.2} ms/sentence |", single_ms / n);
+    println!("| embed-batch of {} | {:.2} ms/sentence |", sentences.len(), batch_ms / n);
     println!("| one {long_tokens}-token text | {long_ms:.1} ms |");
-    println!(
-        "| peak linear memory | {:.1} MB |",
-        model.peak_memory_bytes() as f64 / 1e6
-    );
+    println!("| peak linear memory | {:.1} MB |", model.peak_memory_bytes() as f64 / 1e6);
     Ok(())
 }

@@ -17,9 +17,7 @@ fn wasmicro(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
         .spawn()
         .expect("the binary runs");
     let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .expect("writes stdin");
+    input.write_all(stdin.unwrap_or("").as_bytes()).expect("writes stdin");
     drop(input);
     let out = child.wait_with_output().expect("finishes");
     (
@@ -32,47 +30,24 @@ fn wasmicro(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
 #[test]
 fn tokenize_prints_the_ids_as_json() {
     let dir = tiny_bert();
-    let (ok, stdout, _) = wasmicro(
-        &["tokenize", "--model", dir.to_str().unwrap(), "Hello world"],
-        None,
-    );
+    let (ok, stdout, _) = wasmicro(&["tokenize", "--model", dir.to_str().unwrap(), "Hello world"], None);
     assert!(ok);
     let engine = wasmicro::Engine::new().unwrap();
-    let expected = wasmicro::Model::from_dir(&engine, &dir)
-        .unwrap()
-        .tokenize("Hello world", true)
-        .unwrap();
-    assert_eq!(
-        serde_json::from_str::<Vec<u32>>(stdout.trim()).unwrap(),
-        expected
-    );
+    let expected = wasmicro::Model::from_dir(&engine, &dir).unwrap().tokenize("Hello world", true).unwrap();
+    assert_eq!(serde_json::from_str::<Vec<u32>>(stdout.trim()).unwrap(), expected);
 }
 
 #[test]
 fn embed_json_equals_the_library_and_reads_stdin_lines() {
     let dir = tiny_bert();
-    let (ok, from_args, _) = wasmicro(
-        &[
-            "embed",
-            "--json",
-            "--model",
-            dir.to_str().unwrap(),
-            "first text",
-            "second one",
-        ],
-        None,
-    );
+    let (ok, from_args, _) =
+        wasmicro(&["embed", "--json", "--model", dir.to_str().unwrap(), "first text", "second one"], None);
     assert!(ok);
-    let (ok, from_stdin, _) = wasmicro(
-        &["embed", "--json", "--model", dir.to_str().unwrap()],
-        Some("first text\nsecond one\n"),
-    );
+    let (ok, from_stdin, _) =
+        wasmicro(&["embed", "--json", "--model", dir.to_str().unwrap()], Some("first text\nsecond one\n"));
     assert!(ok);
     let parsed: Vec<Vec<f32>> = serde_json::from_str(&from_args).unwrap();
-    assert_eq!(
-        parsed,
-        serde_json::from_str::<Vec<Vec<f32>>>(&from_stdin).unwrap()
-    );
+    assert_eq!(parsed, serde_json::from_str::<Vec<Vec<f32>>>(&from_stdin).unwrap());
     let engine = wasmicro::Engine::new().unwrap();
     let expected = wasmicro::Model::from_dir(&engine, &dir)
         .unwrap()
@@ -101,9 +76,6 @@ fn failures_are_one_line_and_a_non_zero_exit() {
         assert!(!ok, "{args:?} should fail");
         assert!(stdout.is_empty());
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(
-            stderr.starts_with("wasmicro: ") && !stderr.contains("panicked"),
-            "{stderr}"
-        );
+        assert!(stderr.starts_with("wasmicro: ") && !stderr.contains("panicked"), "{stderr}");
     }
 }

@@ -52,9 +52,7 @@ impl Config {
             "distilbert" => Variant::DistilBert,
             "electra" => Variant::Electra,
             other => {
-                return Err(Error::UnsupportedArchitecture(format!(
-                    "'{other}' is not a BERT-family model_type"
-                )));
+                return Err(Error::UnsupportedArchitecture(format!("'{other}' is not a BERT-family model_type")));
             }
         };
         let position_type = json.str_or("position_embedding_type", "absolute")?;
@@ -71,18 +69,19 @@ impl Config {
                 "config.json: hidden size {hidden_size} is not a multiple of {num_heads} heads"
             )));
         }
-        let activation = Activation::from_name(
-            json.str_or(if distil { "activation" } else { "hidden_act" }, "gelu")?,
-        )?;
-        let prefix_name = if variant == Variant::Roberta {
-            "roberta"
-        } else {
-            model_type
-        };
+        let activation_name = json.str_or(if distil { "activation" } else { "hidden_act" }, "gelu")?;
+        let activation = Activation::from_name(activation_name).ok_or_else(|| {
+            Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
+        })?;
+        let prefix_name = if variant == Variant::Roberta { "roberta" } else { model_type };
         let prefix = [format!("{prefix_name}."), String::new()]
             .into_iter()
             .find(|p| ck.contains(&format!("{p}embeddings.word_embeddings.weight")))
-            .ok_or_else(|| Error::InvalidModel(format!("model.safetensors has no embeddings.word_embeddings.weight (with or without '{prefix_name}.')")))?;
+            .ok_or_else(|| {
+                Error::InvalidModel(format!(
+                    "model.safetensors has no embeddings.word_embeddings.weight (with or without '{prefix_name}.')"
+                ))
+            })?;
         Ok(Config {
             variant,
             vocab_size: json.size("vocab_size")?,
@@ -97,16 +96,8 @@ impl Config {
             intermediate_size: json.size_of(&["intermediate_size", "hidden_dim"])?,
             activation,
             max_position_embeddings: json.size("max_position_embeddings")?,
-            type_vocab_size: if distil {
-                0
-            } else {
-                json.size_or("type_vocab_size", 2)?
-            },
-            layer_norm_eps: if distil {
-                1e-12
-            } else {
-                json.f32_or("layer_norm_eps", 1e-12)?
-            },
+            type_vocab_size: if distil { 0 } else { json.size_or("type_vocab_size", 2)? },
+            layer_norm_eps: if distil { 1e-12 } else { json.f32_or("layer_norm_eps", 1e-12)? },
             position_padding_idx: match variant {
                 Variant::Roberta => Some(json.optional_id("pad_token_id")?.unwrap_or(1) as usize),
                 _ => None,
@@ -151,12 +142,7 @@ pub struct Weights<'w> {
 impl<'w> Weights<'w> {
     pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
         let p = &cfg.prefix;
-        let (e, h, i, eps) = (
-            cfg.embedding_size,
-            cfg.hidden_size,
-            cfg.intermediate_size,
-            cfg.layer_norm_eps,
-        );
+        let (e, h, i, eps) = (cfg.embedding_size, cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_eps);
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for n in 0..cfg.num_layers {
             layers.push(if cfg.variant == Variant::DistilBert {
@@ -177,18 +163,8 @@ impl<'w> Weights<'w> {
                     query: Linear::load(ck, &format!("{l}.attention.self.query"), h, h)?,
                     key: Linear::load(ck, &format!("{l}.attention.self.key"), h, h)?,
                     value: Linear::load(ck, &format!("{l}.attention.self.value"), h, h)?,
-                    attention_output: Linear::load(
-                        ck,
-                        &format!("{l}.attention.output.dense"),
-                        h,
-                        h,
-                    )?,
-                    attention_norm: LayerNorm::load(
-                        ck,
-                        &format!("{l}.attention.output.LayerNorm"),
-                        h,
-                        eps,
-                    )?,
+                    attention_output: Linear::load(ck, &format!("{l}.attention.output.dense"), h, h)?,
+                    attention_norm: LayerNorm::load(ck, &format!("{l}.attention.output.LayerNorm"), h, eps)?,
                     intermediate: Linear::load(ck, &format!("{l}.intermediate.dense"), h, i)?,
                     output: Linear::load(ck, &format!("{l}.output.dense"), i, h)?,
                     output_norm: LayerNorm::load(ck, &format!("{l}.output.LayerNorm"), h, eps)?,
@@ -196,26 +172,16 @@ impl<'w> Weights<'w> {
             });
         }
         Ok(Weights {
-            word_embeddings: ck.tensor(
-                &format!("{p}embeddings.word_embeddings.weight"),
-                &[cfg.vocab_size, e],
-            )?,
-            position_embeddings: ck.tensor(
-                &format!("{p}embeddings.position_embeddings.weight"),
-                &[cfg.max_position_embeddings, e],
-            )?,
+            word_embeddings: ck.tensor(&format!("{p}embeddings.word_embeddings.weight"), &[cfg.vocab_size, e])?,
+            position_embeddings: ck
+                .tensor(&format!("{p}embeddings.position_embeddings.weight"), &[cfg.max_position_embeddings, e])?,
             token_type_embeddings: match cfg.type_vocab_size {
                 0 => None,
-                n => Some(ck.tensor(
-                    &format!("{p}embeddings.token_type_embeddings.weight"),
-                    &[n, e],
-                )?),
+                n => Some(ck.tensor(&format!("{p}embeddings.token_type_embeddings.weight"), &[n, e])?),
             },
             embeddings_norm: LayerNorm::load(ck, &format!("{p}embeddings.LayerNorm"), e, eps)?,
             embeddings_project: match cfg.variant {
-                Variant::Electra
-                    if e != h || ck.contains(&format!("{p}embeddings_project.weight")) =>
-                {
+                Variant::Electra if e != h || ck.contains(&format!("{p}embeddings_project.weight")) => {
                     Some(Linear::load(ck, &format!("{p}embeddings_project"), e, h)?)
                 }
                 _ => None,
@@ -240,21 +206,11 @@ pub fn forward(cfg: &Config, w: &Weights, sequences: &[Encoding]) -> Result<Vec<
     let mut scratch = Scratch::default();
     let mut context = vec![0.0; x.len()];
     for layer in &w.layers {
-        let (q, k, v) = (
-            layer.query.forward(&x),
-            layer.key.forward(&x),
-            layer.value.forward(&x),
-        );
+        let (q, k, v) = (layer.query.forward(&x), layer.key.forward(&x), layer.value.forward(&x));
         let mut start = 0;
         for seq in sequences {
             let span = start * h..(start + seq.len()) * h;
-            attention.run(
-                &q[span.clone()],
-                &k[span.clone()],
-                &v[span.clone()],
-                &mut context[span],
-                &mut scratch,
-            );
+            attention.run(&q[span.clone()], &k[span.clone()], &v[span.clone()], &mut context[span], &mut scratch);
             start += seq.len();
         }
         let mut attended = layer.attention_output.forward(&context);

@@ -17,12 +17,7 @@ pub struct Linear<'w> {
 
 impl<'w> Linear<'w> {
     /// Loads `{name}.weight` and `{name}.bias`.
-    pub fn load(
-        ck: &'w Checkpoint,
-        name: &str,
-        inputs: usize,
-        outputs: usize,
-    ) -> Result<Linear<'w>> {
+    pub fn load(ck: &'w Checkpoint, name: &str, inputs: usize, outputs: usize) -> Result<Linear<'w>> {
         Ok(Linear {
             weight: ck.tensor(&format!("{name}.weight"), &[outputs, inputs])?,
             bias: Some(ck.tensor(&format!("{name}.bias"), &[outputs])?),
@@ -49,11 +44,7 @@ pub struct LayerNorm<'w> {
 
 impl<'w> LayerNorm<'w> {
     pub fn load(ck: &'w Checkpoint, name: &str, width: usize, eps: f32) -> Result<LayerNorm<'w>> {
-        let (w, b) = if ck.contains(&format!("{name}.gamma")) {
-            ("gamma", "beta")
-        } else {
-            ("weight", "bias")
-        };
+        let (w, b) = if ck.contains(&format!("{name}.gamma")) { ("gamma", "beta") } else { ("weight", "bias") };
         Ok(LayerNorm {
             weight: ck.tensor(&format!("{name}.{w}"), &[width])?,
             bias: ck.tensor(&format!("{name}.{b}"), &[width])?,
@@ -66,9 +57,4 @@ impl<'w> LayerNorm<'w> {
     }
 }
 
-/// Adds `residual` into `x` element-wise.
-pub fn add_in_place(x: &mut [f32], residual: &[f32]) {
-    for (a, b) in x.iter_mut().zip(residual) {
-        *a += b;
-    }
-}
+pub use crate::kernels::add_in_place;

@@ -19,42 +19,26 @@ pub struct Bpe {
 }
 
 impl Bpe {
-    pub fn new(
-        vocab: HashMap<String, u32>,
-        merges: &[(String, String)],
-        unk_token: Option<&str>,
-    ) -> Result<Bpe> {
+    pub fn new(vocab: HashMap<String, u32>, merges: &[(String, String)], unk_token: Option<&str>) -> Result<Bpe> {
         let mut merge_map = HashMap::with_capacity(merges.len());
         for (rank, (a, b)) in merges.iter().enumerate() {
-            let missing = |t: &str| {
-                Error::InvalidTokenizer(format!(
-                    "BPE merge '{a} {b}': '{t}' is not in the vocabulary"
-                ))
-            };
+            let missing =
+                |t: &str| Error::InvalidTokenizer(format!("BPE merge '{a} {b}': '{t}' is not in the vocabulary"));
             let left = *vocab.get(a).ok_or_else(|| missing(a))?;
             let right = *vocab.get(b).ok_or_else(|| missing(b))?;
             let joined = format!("{a}{b}");
             let merged = *vocab.get(&joined).ok_or_else(|| missing(&joined))?;
-            merge_map
-                .entry((left, right))
-                .or_insert((rank as u32, merged));
+            merge_map.entry((left, right)).or_insert((rank as u32, merged));
         }
         let unk_id = unk_token.and_then(|t| vocab.get(t).copied());
-        Ok(Bpe {
-            vocab,
-            merges: merge_map,
-            unk_id,
-            cache: RefCell::new(HashMap::new()),
-        })
+        Ok(Bpe { vocab, merges: merge_map, unk_id, cache: RefCell::new(HashMap::new()) })
     }
 
     pub fn from_json(json: &Value) -> Result<Bpe> {
         let vocab = json
             .field("vocab")
             .and_then(Value::as_id_map)
-            .ok_or_else(|| {
-                Error::InvalidTokenizer("BPE vocab is not an object of token → id".into())
-            })?;
+            .ok_or_else(|| Error::InvalidTokenizer("BPE vocab is not an object of token → id".into()))?;
         let merges = json
             .field("merges")
             .and_then(Value::as_array)
@@ -70,29 +54,16 @@ impl Bpe {
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                Error::InvalidTokenizer("a BPE merge is neither \"a b\" nor [a, b]".into())
-            })?;
+            .ok_or_else(|| Error::InvalidTokenizer("a BPE merge is neither \"a b\" nor [a, b]".into()))?;
         for unsupported in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] {
-            if json
-                .field(unsupported)
-                .is_some_and(|v| v.as_str() != Some(""))
-            {
-                return Err(Error::UnsupportedArchitecture(format!(
-                    "BPE option '{unsupported}' is not implemented"
-                )));
+            if json.field(unsupported).is_some_and(|v| v.as_str() != Some("")) {
+                return Err(Error::UnsupportedArchitecture(format!("BPE option '{unsupported}' is not implemented")));
             }
         }
         if json.field("byte_fallback").and_then(Value::as_bool) == Some(true) {
-            return Err(Error::UnsupportedArchitecture(
-                "BPE byte_fallback is not implemented".into(),
-            ));
+            return Err(Error::UnsupportedArchitecture("BPE byte_fallback is not implemented".into()));
         }
-        Bpe::new(
-            vocab,
-            &merges,
-            json.field("unk_token").and_then(Value::as_str),
-        )
+        Bpe::new(vocab, &merges, json.field("unk_token").and_then(Value::as_str))
     }
 
     pub fn token_id(&self, token: &str) -> Option<u32> {
@@ -100,12 +71,7 @@ impl Bpe {
     }
 
     pub fn tokens_by_id(&self) -> Vec<String> {
-        let len = self
-            .vocab
-            .values()
-            .map(|&id| id as usize + 1)
-            .max()
-            .unwrap_or(0);
+        let len = self.vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0);
         let mut tokens = vec![String::new(); len];
         for (token, &id) in &self.vocab {
             tokens[id as usize] = token.clone();
@@ -114,13 +80,7 @@ impl Bpe {
     }
 
     /// `ByteLevel` pre-tokenisation then BPE on each piece.
-    pub fn encode_byte_level(
-        &self,
-        text: &str,
-        add_prefix_space: bool,
-        use_regex: bool,
-        ids: &mut Vec<u32>,
-    ) {
+    pub fn encode_byte_level(&self, text: &str, add_prefix_space: bool, use_regex: bool, ids: &mut Vec<u32>) {
         let prefixed;
         let text = if add_prefix_space && !text.starts_with(' ') {
             prefixed = format!(" {text}");
@@ -169,11 +129,7 @@ impl Bpe {
             let best = symbols
                 .windows(2)
                 .enumerate()
-                .filter_map(|(i, pair)| {
-                    self.merges
-                        .get(&(pair[0], pair[1]))
-                        .map(|&(rank, merged)| (rank, i, merged))
-                })
+                .filter_map(|(i, pair)| self.merges.get(&(pair[0], pair[1])).map(|&(rank, merged)| (rank, i, merged)))
                 .min();
             let Some((_, i, merged)) = best else { break };
             symbols[i] = merged;
@@ -209,10 +165,7 @@ fn byte_to_char(b: u8) -> char {
 }
 
 fn char_to_byte(c: char) -> Option<u8> {
-    BYTE_CHARS
-        .iter()
-        .position(|&code| code as u32 == c as u32)
-        .map(|b| b as u8)
+    BYTE_CHARS.iter().position(|&code| code as u32 == c as u32).map(|b| b as u8)
 }
 
 /// The `ByteLevel` decoder: characters back to bytes, then lossy UTF-8, as `tokenizers` does.
@@ -244,25 +197,16 @@ pub fn gpt2_split_end(text: &str, start: usize) -> usize {
         }
     }
     let run_end = |from: usize, class: fn(char) -> bool| -> usize {
-        text[from..]
-            .char_indices()
-            .find(|&(_, c)| !class(c))
-            .map_or(text.len(), |(i, _)| from + i)
+        text[from..].char_indices().find(|&(_, c)| !class(c)).map_or(text.len(), |(i, _)| from + i)
     };
-    let after_space = if rest.starts_with(' ') {
-        start + 1
-    } else {
-        start
-    };
+    let after_space = if rest.starts_with(' ') { start + 1 } else { start };
     if let Some(c) = text[after_space..].chars().next() {
         let class: Option<fn(char) -> bool> = if unicode::is_letter(c) {
             Some(unicode::is_letter)
         } else if unicode::is_number(c) {
             Some(unicode::is_number)
         } else if !unicode::is_regex_whitespace(c) {
-            Some(|c| {
-                !unicode::is_regex_whitespace(c) && !unicode::is_letter(c) && !unicode::is_number(c)
-            })
+            Some(|c| !unicode::is_regex_whitespace(c) && !unicode::is_letter(c) && !unicode::is_number(c))
         } else {
             None
         };
@@ -276,10 +220,7 @@ pub fn gpt2_split_end(text: &str, start: usize) -> usize {
     if end == text.len() {
         return end;
     }
-    let last = text[start..end]
-        .chars()
-        .next_back()
-        .map_or(0, char::len_utf8);
+    let last = text[start..end].chars().next_back().map_or(0, char::len_utf8);
     if end - start > last { end - last } else { end }
 }
 
@@ -302,9 +243,7 @@ mod tests {
     fn splits_like_gpt2s_regex() {
         assert_eq!(
             split("Hello world's  end!!\n\n x2 ١٢"),
-            [
-                "Hello", " world", "'s", " ", " end", "!!", "\n\n", " x", "2", " ١٢"
-            ]
+            ["Hello", " world", "'s", " ", " end", "!!", "\n\n", " x", "2", " ١٢"]
         );
         assert_eq!(split("  a"), [" ", " a"]);
         assert_eq!(split("a \tb"), ["a", " ", "\t", "b"]);
@@ -323,13 +262,9 @@ mod tests {
 
     #[test]
     fn merges_apply_by_rank() {
-        let vocab: HashMap<String, u32> = ["a", "b", "c", "ab", "bc", "abc"]
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.to_string(), i as u32))
-            .collect();
-        let merges =
-            [("b", "c"), ("a", "b"), ("a", "bc")].map(|(a, b)| (a.to_string(), b.to_string()));
+        let vocab: HashMap<String, u32> =
+            ["a", "b", "c", "ab", "bc", "abc"].iter().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect();
+        let merges = [("b", "c"), ("a", "b"), ("a", "bc")].map(|(a, b)| (a.to_string(), b.to_string()));
         let bpe = Bpe::new(vocab, &merges, None).unwrap();
         let mut ids = Vec::new();
         bpe.encode_word("abc", &mut ids);

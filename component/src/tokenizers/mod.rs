@@ -117,9 +117,7 @@ impl Tokenizer {
         if let Some(json) = files.json("tokenizer.json", Error::InvalidTokenizer)? {
             return Tokenizer::from_tokenizer_json(&json);
         }
-        let config = files
-            .json("tokenizer_config.json", Error::InvalidTokenizer)?
-            .unwrap_or(Value::Object(Vec::new()));
+        let config = files.json("tokenizer_config.json", Error::InvalidTokenizer)?.unwrap_or(Value::Object(Vec::new()));
         if let Some(vocab) = files.get("vocab.txt") {
             return Tokenizer::from_vocab_txt(vocab, &config);
         }
@@ -127,22 +125,17 @@ impl Tokenizer {
             return Tokenizer::from_bpe_files(vocab, merges, &config, model_type);
         }
         Err(Error::MissingFile(
-            "no tokenizer: expected tokenizer.json, vocab.txt, or vocab.json with merges.txt"
-                .into(),
+            "no tokenizer: expected tokenizer.json, vocab.txt, or vocab.json with merges.txt".into(),
         ))
     }
 
     pub fn from_tokenizer_json(json: &Value) -> Result<Tokenizer> {
-        let model_json = json
-            .field("model")
-            .ok_or_else(|| bad("tokenizer.json has no model"))?;
+        let model_json = json.field("model").ok_or_else(|| bad("tokenizer.json has no model"))?;
         let model = match model_json.field("type").and_then(Value::as_str) {
             Some("WordPiece") => Model::WordPiece(WordPiece::from_json(model_json)?),
             Some("BPE") => Model::Bpe(Bpe::from_json(model_json)?),
             Some(other) => {
-                return Err(Error::UnsupportedArchitecture(format!(
-                    "tokenizer model '{other}' is not implemented"
-                )));
+                return Err(Error::UnsupportedArchitecture(format!("tokenizer model '{other}' is not implemented")));
             }
             None => return Err(bad("tokenizer.json: model has no type")),
         };
@@ -155,11 +148,7 @@ impl Tokenizer {
             None => PreTokenizer::None,
         };
         let mut added = Vec::new();
-        for token in json
-            .field("added_tokens")
-            .and_then(Value::as_array)
-            .unwrap_or(&[])
-        {
+        for token in json.field("added_tokens").and_then(Value::as_array).unwrap_or(&[]) {
             let flag = |key: &str| token.field(key).and_then(Value::as_bool).unwrap_or(false);
             added.push(AddedToken {
                 content: token
@@ -194,14 +183,9 @@ impl Tokenizer {
     /// What `transformers`' `BertTokenizerFast` builds from `vocab.txt`.
     fn from_vocab_txt(vocab: &[u8], config: &Value) -> Result<Tokenizer> {
         let text = std::str::from_utf8(vocab).map_err(|_| bad("vocab.txt is not UTF-8"))?;
-        let tokens: Vec<String> = text
-            .lines()
-            .map(|l| l.trim_end_matches('\r').to_owned())
-            .collect();
+        let tokens: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_owned()).collect();
         let option_bool = |key: &str| config.field(key).and_then(Value::as_bool);
-        let special = |key: &str, default: &str| {
-            special_token_name(config, key).unwrap_or_else(|| default.to_owned())
-        };
+        let special = |key: &str, default: &str| special_token_name(config, key).unwrap_or_else(|| default.to_owned());
         let (unk, cls, sep, pad, mask) = (
             special("unk_token", "[UNK]"),
             special("cls_token", "[CLS]"),
@@ -215,16 +199,8 @@ impl Tokenizer {
             option_bool("strip_accents"),
             option_bool("do_lower_case").unwrap_or(true),
         );
-        let model = WordPiece::new(
-            tokens
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.clone(), i as u32))
-                .collect(),
-            &unk,
-            "##",
-            100,
-        )?;
+        let model =
+            WordPiece::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect(), &unk, "##", 100)?;
         let id_of = |token: &str| tokens.iter().position(|t| t == token).map(|i| i as u32);
         let mut added = Vec::new();
         for name in [&pad, &unk, &cls, &sep, &mask] {
@@ -257,16 +233,9 @@ impl Tokenizer {
     }
 
     /// What `transformers` builds for GPT-2 / RoBERTa from `vocab.json` + `merges.txt`.
-    fn from_bpe_files(
-        vocab: &[u8],
-        merges: &[u8],
-        config: &Value,
-        model_type: &str,
-    ) -> Result<Tokenizer> {
+    fn from_bpe_files(vocab: &[u8], merges: &[u8], config: &Value, model_type: &str) -> Result<Tokenizer> {
         let vocab = crate::json::parse(vocab).map_err(|e| bad(format!("vocab.json: {e}")))?;
-        let vocab = vocab
-            .as_id_map()
-            .ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
+        let vocab = vocab.as_id_map().ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
         let merges = std::str::from_utf8(merges).map_err(|_| bad("merges.txt is not UTF-8"))?;
         let merge_pairs: Vec<(String, String)> = merges
             .lines()
@@ -277,16 +246,10 @@ impl Tokenizer {
                     .ok_or_else(|| bad(format!("merges.txt: bad line '{l}'")))
             })
             .collect::<Result<_>>()?;
-        let add_prefix_space = config
-            .field("add_prefix_space")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let add_prefix_space = config.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(false);
         let model = Bpe::new(vocab, &merge_pairs, None)?;
         let id = |name: &str| model.token_id(name);
-        let roberta_like = matches!(
-            model_type,
-            "roberta" | "xlm-roberta" | "camembert" | "longformer" | "bart"
-        );
+        let roberta_like = matches!(model_type, "roberta" | "xlm-roberta" | "camembert" | "longformer" | "bart");
         let mut added = Vec::new();
         let defaults: &[(&str, &str)] = if roberta_like {
             &[
@@ -297,17 +260,11 @@ impl Tokenizer {
                 ("mask_token", "<mask>"),
             ]
         } else {
-            &[
-                ("bos_token", "<|endoftext|>"),
-                ("eos_token", "<|endoftext|>"),
-                ("unk_token", "<|endoftext|>"),
-            ]
+            &[("bos_token", "<|endoftext|>"), ("eos_token", "<|endoftext|>"), ("unk_token", "<|endoftext|>")]
         };
         for (key, default) in defaults {
             let name = special_token_name(config, key).unwrap_or_else(|| (*default).to_owned());
-            if let Some(token_id) =
-                id(&name).filter(|&i| !added.iter().any(|t: &AddedToken| t.id == i))
-            {
+            if let Some(token_id) = id(&name).filter(|&i| !added.iter().any(|t: &AddedToken| t.id == i)) {
                 added.push(AddedToken {
                     content: name,
                     pattern: String::new(),
@@ -329,18 +286,8 @@ impl Tokenizer {
         } else {
             Template::default()
         };
-        let pre = PreTokenizer::ByteLevel {
-            add_prefix_space,
-            use_regex: true,
-        };
-        Tokenizer::assemble(
-            None,
-            pre,
-            Model::Bpe(model),
-            added,
-            template,
-            Decoder::ByteLevel,
-        )
+        let pre = PreTokenizer::ByteLevel { add_prefix_space, use_regex: true };
+        Tokenizer::assemble(None, pre, Model::Bpe(model), added, template, Decoder::ByteLevel)
     }
 
     fn assemble(
@@ -359,10 +306,7 @@ impl Tokenizer {
             let slot = token.id as usize;
             if slot >= vocab_by_id.len() {
                 if slot > vocab_by_id.len() + 1_000_000 {
-                    return Err(bad(format!(
-                        "added token '{}' has an implausible id {slot}",
-                        token.content
-                    )));
+                    return Err(bad(format!("added token '{}' has an implausible id {slot}", token.content)));
                 }
                 vocab_by_id.resize(slot + 1, String::new());
             }
@@ -377,15 +321,7 @@ impl Tokenizer {
         // Longest first, so that matching at one position prefers the longest token.
         added.retain(|t| !t.pattern.is_empty());
         added.sort_by_key(|t| std::cmp::Reverse(t.pattern.len()));
-        Ok(Tokenizer {
-            normalizer,
-            pre_tokenizer,
-            model,
-            added,
-            template,
-            decoder,
-            vocab_by_id,
-        })
+        Ok(Tokenizer { normalizer, pre_tokenizer, model, added, template, decoder, vocab_by_id })
     }
 
     pub fn vocab_size(&self) -> usize {
@@ -404,21 +340,8 @@ impl Tokenizer {
 
     /// How many special tokens the template adds around one sequence (or a pair).
     pub fn added_special_count(&self, pair: bool) -> usize {
-        let pieces = if pair {
-            &self.template.pair
-        } else {
-            &self.template.single
-        };
-        pieces
-            .iter()
-            .map(|p| {
-                if let Piece::Special { ids, .. } = p {
-                    ids.len()
-                } else {
-                    0
-                }
-            })
-            .sum()
+        let pieces = if pair { &self.template.pair } else { &self.template.single };
+        pieces.iter().map(|p| if let Piece::Special { ids, .. } = p { ids.len() } else { 0 }).sum()
     }
 
     /// The model's tokens for `text`, without the template's special tokens.
@@ -445,12 +368,7 @@ impl Tokenizer {
     }
 
     /// `tokenizer(text)` / `tokenizer(text, pair)` with the special tokens, never truncated.
-    pub fn encode(
-        &self,
-        text: &str,
-        pair: Option<&str>,
-        add_special_tokens: bool,
-    ) -> Result<Encoding> {
+    pub fn encode(&self, text: &str, pair: Option<&str>, add_special_tokens: bool) -> Result<Encoding> {
         let first = self.encode_raw(text)?;
         let second = pair.map(|p| self.encode_raw(p)).transpose()?;
         Ok(self.apply_template(first, second, add_special_tokens))
@@ -458,19 +376,12 @@ impl Tokenizer {
 
     /// As `encode`, truncated to `max_len` tokens including the special ones: the longer of
     /// the two sequences loses tokens first (Hugging Face's `longest_first`), from the end.
-    pub fn encode_truncated(
-        &self,
-        text: &str,
-        pair: Option<&str>,
-        max_len: usize,
-    ) -> Result<Encoding> {
+    pub fn encode_truncated(&self, text: &str, pair: Option<&str>, max_len: usize) -> Result<Encoding> {
         let mut first = self.encode_raw(text)?;
         let mut second = pair.map(|p| self.encode_raw(p)).transpose()?;
         let specials = self.added_special_count(second.is_some());
         let budget = max_len.checked_sub(specials).ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "max length {max_len} leaves no room for the {specials} special tokens"
-            ))
+            Error::InvalidInput(format!("max length {max_len} leaves no room for the {specials} special tokens"))
         })?;
         match &mut second {
             None => first.truncate(budget),
@@ -487,18 +398,9 @@ impl Tokenizer {
         Ok(self.apply_template(first, second, true))
     }
 
-    fn apply_template(
-        &self,
-        first: Vec<u32>,
-        second: Option<Vec<u32>>,
-        add_special_tokens: bool,
-    ) -> Encoding {
+    fn apply_template(&self, first: Vec<u32>, second: Option<Vec<u32>>, add_special_tokens: bool) -> Encoding {
         let mut out = Encoding::default();
-        let pieces = if second.is_some() {
-            &self.template.pair
-        } else {
-            &self.template.single
-        };
+        let pieces = if second.is_some() { &self.template.pair } else { &self.template.single };
         if !add_special_tokens || pieces.is_empty() {
             // Without a template, tokens of the second sequence get type 1, as `tokenizers` does.
             out.type_ids = vec![0; first.len()];
@@ -523,13 +425,7 @@ impl Tokenizer {
 
     fn tokenize_piece(&self, text: &str, ids: &mut Vec<u32>) -> Result<()> {
         match (&self.model, self.pre_tokenizer) {
-            (
-                Model::Bpe(bpe),
-                PreTokenizer::ByteLevel {
-                    add_prefix_space,
-                    use_regex,
-                },
-            ) => {
+            (Model::Bpe(bpe), PreTokenizer::ByteLevel { add_prefix_space, use_regex }) => {
                 bpe.encode_byte_level(text, add_prefix_space, use_regex, ids);
                 Ok(())
             }
@@ -603,9 +499,7 @@ impl Tokenizer {
                 .vocab_by_id
                 .get(id as usize)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    Error::InvalidInput(format!("token id {id} is not in the vocabulary"))
-                })?;
+                .ok_or_else(|| Error::InvalidInput(format!("token id {id} is not in the vocabulary")))?;
             let special = self.added.iter().any(|t| t.id == id && t.special);
             if !(skip_special_tokens && special) {
                 tokens.push((token.as_str(), self.added.iter().any(|t| t.id == id)));
@@ -636,24 +530,14 @@ fn special_token_name(config: &Value, key: &str) -> Option<String> {
     match config.field(key)? {
         Value::String(s) => Some(s.clone()),
         // AddedToken serialisations: {"content": ..., ...}
-        other => other
-            .field("content")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        other => other.field("content").and_then(Value::as_str).map(str::to_owned),
     }
 }
 
 fn bert_template(cls: u32, sep: u32) -> Template {
-    let special = |id, type_id| Piece::Special {
-        ids: vec![id],
-        type_id,
-    };
+    let special = |id, type_id| Piece::Special { ids: vec![id], type_id };
     Template {
-        single: vec![
-            special(cls, 0),
-            Piece::First { type_id: 0 },
-            special(sep, 0),
-        ],
+        single: vec![special(cls, 0), Piece::First { type_id: 0 }, special(sep, 0)],
         pair: vec![
             special(cls, 0),
             Piece::First { type_id: 0 },
@@ -665,10 +549,7 @@ fn bert_template(cls: u32, sep: u32) -> Template {
 }
 
 fn roberta_template(cls: u32, sep: u32) -> Template {
-    let special = |id| Piece::Special {
-        ids: vec![id],
-        type_id: 0,
-    };
+    let special = |id| Piece::Special { ids: vec![id], type_id: 0 };
     Template {
         single: vec![special(cls), Piece::First { type_id: 0 }, special(sep)],
         pair: vec![
@@ -687,14 +568,8 @@ fn pre_tokenizer_from_json(json: &Value) -> Result<PreTokenizer> {
         Some("BertPreTokenizer") => Ok(PreTokenizer::Bert),
         Some("WhitespaceSplit") => Ok(PreTokenizer::WhitespaceSplit),
         Some("ByteLevel") => Ok(PreTokenizer::ByteLevel {
-            add_prefix_space: json
-                .field("add_prefix_space")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            use_regex: json
-                .field("use_regex")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
+            add_prefix_space: json.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(true),
+            use_regex: json.field("use_regex").and_then(Value::as_bool).unwrap_or(true),
         }),
         Some("Sequence") => {
             // A sequence of one pre-tokenizer is common in exported files.
@@ -705,9 +580,7 @@ fn pre_tokenizer_from_json(json: &Value) -> Result<PreTokenizer> {
                 )),
             }
         }
-        Some(other) => Err(Error::UnsupportedArchitecture(format!(
-            "pre-tokenizer '{other}' is not implemented"
-        ))),
+        Some(other) => Err(Error::UnsupportedArchitecture(format!("pre-tokenizer '{other}' is not implemented"))),
         None => Err(bad("pre_tokenizer has no type")),
     }
 }
@@ -750,21 +623,14 @@ fn template_from_json(json: &Value) -> Result<Template> {
                     .map(|item| {
                         if let Some(s) = item.field("SpecialToken") {
                             let id = s.field("id").and_then(Value::as_str).unwrap_or_default();
-                            let ids = specials.get(id).ok_or_else(|| {
-                                bad(format!("template special token '{id}' is not defined"))
-                            })?;
-                            Ok(Piece::Special {
-                                ids: ids.clone(),
-                                type_id: type_id_of(s),
-                            })
+                            let ids = specials
+                                .get(id)
+                                .ok_or_else(|| bad(format!("template special token '{id}' is not defined")))?;
+                            Ok(Piece::Special { ids: ids.clone(), type_id: type_id_of(s) })
                         } else if let Some(s) = item.field("Sequence") {
                             match s.field("id").and_then(Value::as_str) {
-                                Some("A") => Ok(Piece::First {
-                                    type_id: type_id_of(s),
-                                }),
-                                Some("B") => Ok(Piece::Second {
-                                    type_id: type_id_of(s),
-                                }),
+                                Some("A") => Ok(Piece::First { type_id: type_id_of(s) }),
+                                Some("B") => Ok(Piece::Second { type_id: type_id_of(s) }),
                                 _ => Err(bad("template sequence id must be A or B")),
                             }
                         } else {
@@ -773,20 +639,13 @@ fn template_from_json(json: &Value) -> Result<Template> {
                     })
                     .collect()
             };
-            Ok(Template {
-                single: pieces("single")?,
-                pair: pieces("pair")?,
-            })
+            Ok(Template { single: pieces("single")?, pair: pieces("pair")? })
         }
         // ByteLevel post-processing only trims offsets; ids are unchanged.
         Some("ByteLevel") => Ok(Template::default()),
         Some("Sequence") => {
             let mut template = Template::default();
-            for step in json
-                .field("processors")
-                .and_then(Value::as_array)
-                .unwrap_or(&[])
-            {
+            for step in json.field("processors").and_then(Value::as_array).unwrap_or(&[]) {
                 let t = template_from_json(step)?;
                 if !t.single.is_empty() {
                     template = t;
@@ -794,32 +653,22 @@ fn template_from_json(json: &Value) -> Result<Template> {
             }
             Ok(template)
         }
-        Some(other) => Err(Error::UnsupportedArchitecture(format!(
-            "post-processor '{other}' is not implemented"
-        ))),
+        Some(other) => Err(Error::UnsupportedArchitecture(format!("post-processor '{other}' is not implemented"))),
         None => Err(bad("post_processor has no type")),
     }
 }
 
 fn type_id_of(item: &Value) -> u32 {
-    item.field("type_id")
-        .and_then(Value::as_usize)
-        .and_then(|i| u32::try_from(i).ok())
-        .unwrap_or(0)
+    item.field("type_id").and_then(Value::as_usize).and_then(|i| u32::try_from(i).ok()).unwrap_or(0)
 }
 
 fn decoder_from_json(json: &Value) -> Result<Decoder> {
     match json.field("type").and_then(Value::as_str) {
-        Some("WordPiece") => Ok(Decoder::WordPiece {
-            cleanup: json
-                .field("cleanup")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-        }),
+        Some("WordPiece") => {
+            Ok(Decoder::WordPiece { cleanup: json.field("cleanup").and_then(Value::as_bool).unwrap_or(true) })
+        }
         Some("ByteLevel") => Ok(Decoder::ByteLevel),
-        Some(other) => Err(Error::UnsupportedArchitecture(format!(
-            "decoder '{other}' is not implemented"
-        ))),
+        Some(other) => Err(Error::UnsupportedArchitecture(format!("decoder '{other}' is not implemented"))),
         None => Err(bad("decoder has no type")),
     }
 }

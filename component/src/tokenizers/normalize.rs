@@ -36,8 +36,7 @@ impl Normalizer {
     }
 
     pub fn from_json(json: &Value) -> Result<Normalizer> {
-        let flag =
-            |key: &str, default: bool| json.field(key).and_then(Value::as_bool).unwrap_or(default);
+        let flag = |key: &str, default: bool| json.field(key).and_then(Value::as_bool).unwrap_or(default);
         match json.field("type").and_then(Value::as_str) {
             Some("BertNormalizer") => Ok(Normalizer::bert(
                 flag("clean_text", true),
@@ -51,28 +50,19 @@ impl Normalizer {
             Some("Sequence") => json
                 .field("normalizers")
                 .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    Error::InvalidTokenizer("normalizer Sequence has no normalizers".into())
-                })?
+                .ok_or_else(|| Error::InvalidTokenizer("normalizer Sequence has no normalizers".into()))?
                 .iter()
                 .map(Normalizer::from_json)
                 .collect::<Result<Vec<_>>>()
                 .map(Normalizer::Sequence),
-            Some(other) => Err(Error::UnsupportedArchitecture(format!(
-                "normalizer '{other}' is not implemented"
-            ))),
+            Some(other) => Err(Error::UnsupportedArchitecture(format!("normalizer '{other}' is not implemented"))),
             None => Err(Error::InvalidTokenizer("normalizer has no type".into())),
         }
     }
 
     pub fn normalize(&self, text: &str) -> String {
         match self {
-            Normalizer::Bert {
-                clean_text,
-                handle_chinese_chars,
-                strip_accents,
-                lowercase,
-            } => {
+            Normalizer::Bert { clean_text, handle_chinese_chars, strip_accents, lowercase } => {
                 let mut s = String::with_capacity(text.len());
                 for c in text.chars() {
                     if *clean_text {
@@ -106,13 +96,8 @@ impl Normalizer {
                 unicode::nfd_into(text, &mut out);
                 out
             }
-            Normalizer::StripAccents => text
-                .chars()
-                .filter(|&c| !unicode::is_mark_nonspacing(c))
-                .collect(),
-            Normalizer::Sequence(steps) => steps
-                .iter()
-                .fold(text.to_owned(), |s, step| step.normalize(&s)),
+            Normalizer::StripAccents => text.chars().filter(|&c| !unicode::is_mark_nonspacing(c)).collect(),
+            Normalizer::Sequence(steps) => steps.iter().fold(text.to_owned(), |s, step| step.normalize(&s)),
         }
     }
 }
@@ -120,10 +105,7 @@ impl Normalizer {
 fn remove_accents(text: &str) -> String {
     let mut decomposed = String::with_capacity(text.len());
     unicode::nfd_into(text, &mut decomposed);
-    decomposed
-        .chars()
-        .filter(|&c| !unicode::is_mark_nonspacing(c))
-        .collect()
+    decomposed.chars().filter(|&c| !unicode::is_mark_nonspacing(c)).collect()
 }
 
 trait LowercaseChars {
@@ -145,10 +127,7 @@ mod tests {
     #[test]
     fn bert_uncased_cleans_splits_cjk_strips_accents_and_lowercases() {
         let n = Normalizer::bert(true, true, None, true);
-        assert_eq!(
-            n.normalize("Héllo\tWORLD\u{0}\u{200b}中文"),
-            "hello world 中  文 "
-        );
+        assert_eq!(n.normalize("Héllo\tWORLD\u{0}\u{200b}中文"), "hello world 中  文 ");
         assert_eq!(n.normalize("ΣΑΣ"), "σασ");
     }
 

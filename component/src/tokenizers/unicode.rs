@@ -62,12 +62,7 @@ impl Runs {
             start = next;
             run += 1;
         }
-        Found {
-            run,
-            start,
-            chunk,
-            skipped,
-        }
+        Found { run, start, chunk, skipped }
     }
 
     #[inline]
@@ -79,8 +74,7 @@ impl Runs {
     #[inline]
     fn rank(&self, ranks: &[u16], cp: u32) -> Option<usize> {
         let found = self.find(cp);
-        (found.run & 1 == 1)
-            .then(|| (u32::from(ranks[found.chunk]) + found.skipped + (cp - found.start)) as usize)
+        (found.run & 1 == 1).then(|| (u32::from(ranks[found.chunk]) + found.skipped + (cp - found.start)) as usize)
     }
 }
 
@@ -115,11 +109,7 @@ pub(crate) fn is_chinese_char(c: char) -> bool {
 /// BertPreTokenizer's `is_bert_punc`: ASCII punctuation (which adds the symbols
 /// `$+<=>^`|~`) or P* of Unicode 8.0.
 pub(crate) fn is_bert_punctuation(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_punctuation()
-    } else {
-        PUNCTUATION.contains(c)
-    }
+    if c.is_ascii() { c.is_ascii_punctuation() } else { PUNCTUATION.contains(c) }
 }
 
 /// Mn of Unicode 8.0, which BertNormalizer's strip_accents removes after NFD.
@@ -129,20 +119,12 @@ pub(crate) fn is_mark_nonspacing(c: char) -> bool {
 
 /// Oniguruma's `\p{L}`.
 pub(crate) fn is_letter(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else {
-        LETTER.contains(c)
-    }
+    if c.is_ascii() { c.is_ascii_alphabetic() } else { LETTER.contains(c) }
 }
 
 /// Oniguruma's `\p{N}`.
 pub(crate) fn is_number(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_digit()
-    } else {
-        NUMBER.contains(c)
-    }
+    if c.is_ascii() { c.is_ascii_digit() } else { NUMBER.contains(c) }
 }
 
 /// Oniguruma's `\s` in UTF-8 mode: White_Space. Unlike `char::is_whitespace` it is pinned to
@@ -298,10 +280,7 @@ static OTHER_STEPS: [u8; 31] = [
     30, 96, 2,
 ];
 
-static OTHER: Runs = Runs {
-    heads: &OTHER_HEADS,
-    steps: &OTHER_STEPS,
-};
+static OTHER: Runs = Runs { heads: &OTHER_HEADS, steps: &OTHER_STEPS };
 
 /// Non-ASCII P* of Unicode 8.0.0 (unicode_categories 0.1.1). Chunk heads.
 #[rustfmt::skip]
@@ -328,10 +307,7 @@ static PUNCTUATION_STEPS: [u8; 273] = [
     1, 13, 1, 1, 3, 88, 6, 107, 1, 1, 250, 23, 105, 3, 248, 3, 5, 2, 133, 1, 65, 5, 8, 1, 1, 5,
 ];
 
-static PUNCTUATION: Runs = Runs {
-    heads: &PUNCTUATION_HEADS,
-    steps: &PUNCTUATION_STEPS,
-};
+static PUNCTUATION: Runs = Runs { heads: &PUNCTUATION_HEADS, steps: &PUNCTUATION_STEPS };
 
 /// Mn of Unicode 8.0.0 (unicode_categories 0.1.1). Chunk heads.
 #[rustfmt::skip]
@@ -366,10 +342,7 @@ static NONSPACING_MARK_STEPS: [u8; 498] = [
     1, 14, 1, 22, 5, 1, 15, 7, 240,
 ];
 
-static NONSPACING_MARK: Runs = Runs {
-    heads: &NONSPACING_MARK_HEADS,
-    steps: &NONSPACING_MARK_STEPS,
-};
+static NONSPACING_MARK: Runs = Runs { heads: &NONSPACING_MARK_HEADS, steps: &NONSPACING_MARK_STEPS };
 
 /// Oniguruma 6.9.10 `\p{L}`, Unicode 16.0.0. Chunk heads.
 #[rustfmt::skip]
@@ -438,10 +411,7 @@ static LETTER_STEPS: [u8; 1273] = [
     17, 32, 6, 222, 2, 14, 15, 5,
 ];
 
-static LETTER: Runs = Runs {
-    heads: &LETTER_HEADS,
-    steps: &LETTER_STEPS,
-};
+static LETTER: Runs = Runs { heads: &LETTER_HEADS, steps: &LETTER_STEPS };
 
 /// Oniguruma 6.9.10 `\p{N}`, Unicode 16.0.0. Chunk heads.
 #[rustfmt::skip]
@@ -470,10 +440,7 @@ static NUMBER_STEPS: [u8; 246] = [
     10,
 ];
 
-static NUMBER: Runs = Runs {
-    heads: &NUMBER_HEADS,
-    steps: &NUMBER_STEPS,
-};
+static NUMBER: Runs = Runs { heads: &NUMBER_HEADS, steps: &NUMBER_STEPS };
 
 /// Canonical combining class runs, Unicode 9.0.0. Chunk heads.
 #[rustfmt::skip]
@@ -506,10 +473,7 @@ static CCC_STEPS: [u8; 465] = [
     1,
 ];
 
-static CCC: Runs = Runs {
-    heads: &CCC_HEADS,
-    steps: &CCC_STEPS,
-};
+static CCC: Runs = Runs { heads: &CCC_HEADS, steps: &CCC_STEPS };
 
 /// The class of each run of `CCC`.
 #[rustfmt::skip]
@@ -551,10 +515,7 @@ static SINGLE_KEYS_STEPS: [u8; 36] = [
     2, 3, 68, 2, 106,
 ];
 
-static SINGLE_KEYS: Runs = Runs {
-    heads: &SINGLE_KEYS_HEADS,
-    steps: &SINGLE_KEYS_STEPS,
-};
+static SINGLE_KEYS: Runs = Runs { heads: &SINGLE_KEYS_HEADS, steps: &SINGLE_KEYS_STEPS };
 
 /// Keys before each chunk.
 #[rustfmt::skip]
@@ -689,10 +650,7 @@ static PAIR_KEYS_STEPS: [u8; 406] = [
     1, 1, 14, 1, 130, 2, 2, 2, 1, 1, 251, 2, 7, 86, 6,
 ];
 
-static PAIR_KEYS: Runs = Runs {
-    heads: &PAIR_KEYS_HEADS,
-    steps: &PAIR_KEYS_STEPS,
-};
+static PAIR_KEYS: Runs = Runs { heads: &PAIR_KEYS_HEADS, steps: &PAIR_KEYS_STEPS };
 
 /// Keys before each chunk.
 #[rustfmt::skip]
@@ -960,14 +918,7 @@ mod tests {
 
     #[test]
     fn run_tables_are_well_formed() {
-        let tables = [
-            &OTHER,
-            &PUNCTUATION,
-            &NONSPACING_MARK,
-            &LETTER,
-            &NUMBER,
-            &CCC,
-        ];
+        let tables = [&OTHER, &PUNCTUATION, &NONSPACING_MARK, &LETTER, &NUMBER, &CCC];
         for runs in tables.into_iter().chain([&SINGLE_KEYS, &PAIR_KEYS]) {
             assert_eq!(runs.heads[0] >> 11, 0);
             assert!(runs.heads.windows(2).all(|w| w[0] >> 11 < w[1] >> 11));

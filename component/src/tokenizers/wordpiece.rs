@@ -20,37 +20,19 @@ impl WordPiece {
         max_chars_per_word: usize,
     ) -> Result<WordPiece> {
         let unk_id = *vocab.get(unk_token).ok_or_else(|| {
-            Error::InvalidTokenizer(format!(
-                "WordPiece unk token '{unk_token}' is not in the vocabulary"
-            ))
+            Error::InvalidTokenizer(format!("WordPiece unk token '{unk_token}' is not in the vocabulary"))
         })?;
-        Ok(WordPiece {
-            vocab,
-            unk_id,
-            prefix: prefix.to_owned(),
-            max_chars_per_word,
-        })
+        Ok(WordPiece { vocab, unk_id, prefix: prefix.to_owned(), max_chars_per_word })
     }
 
     pub fn from_json(json: &Value) -> Result<WordPiece> {
         let vocab = json
             .field("vocab")
             .and_then(Value::as_id_map)
-            .ok_or_else(|| {
-                Error::InvalidTokenizer("WordPiece vocab is not an object of token → id".into())
-            })?;
-        let unk = json
-            .field("unk_token")
-            .and_then(Value::as_str)
-            .unwrap_or("[UNK]");
-        let prefix = json
-            .field("continuing_subword_prefix")
-            .and_then(Value::as_str)
-            .unwrap_or("##");
-        let max_chars = json
-            .field("max_input_chars_per_word")
-            .and_then(Value::as_usize)
-            .unwrap_or(100);
+            .ok_or_else(|| Error::InvalidTokenizer("WordPiece vocab is not an object of token → id".into()))?;
+        let unk = json.field("unk_token").and_then(Value::as_str).unwrap_or("[UNK]");
+        let prefix = json.field("continuing_subword_prefix").and_then(Value::as_str).unwrap_or("##");
+        let max_chars = json.field("max_input_chars_per_word").and_then(Value::as_usize).unwrap_or(100);
         WordPiece::new(vocab, unk, prefix, max_chars)
     }
 
@@ -59,12 +41,7 @@ impl WordPiece {
     }
 
     pub fn tokens_by_id(&self) -> Vec<String> {
-        let len = self
-            .vocab
-            .values()
-            .map(|&id| id as usize + 1)
-            .max()
-            .unwrap_or(0);
+        let len = self.vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0);
         let mut tokens = vec![String::new(); len];
         for (token, &id) in &self.vocab {
             tokens[id as usize] = token.clone();
@@ -169,11 +146,7 @@ mod tests {
     use super::*;
 
     fn model(tokens: &[&str], max_chars: usize) -> WordPiece {
-        let vocab = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.to_string(), i as u32))
-            .collect();
+        let vocab = tokens.iter().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect();
         WordPiece::new(vocab, "[UNK]", "##", max_chars).unwrap()
     }
 
@@ -210,12 +183,7 @@ mod tests {
 
     #[test]
     fn decode_glues_continuations_and_cleans_spaces() {
-        let tokens = [
-            ("hello", false),
-            ("wo", false),
-            ("##rld", false),
-            ("!", false),
-        ];
+        let tokens = [("hello", false), ("wo", false), ("##rld", false), ("!", false)];
         assert_eq!(decode(&tokens, true), "hello world!");
         assert_eq!(decode(&[("##a", false)], true), "##a");
     }

@@ -4,8 +4,8 @@
 //! projections produce them. Each head is gathered into contiguous buffers so that both
 //! products run on the `linear` kernel: scores = Q·Kᵀ, then out = P·V with V transposed.
 
-use super::matmul::linear;
-use super::softmax::softmax;
+use crate::matmul::linear;
+use crate::softmax::softmax;
 
 pub struct Attention<'a> {
     pub heads: usize,
@@ -48,13 +48,7 @@ impl Attention<'_> {
         if queries == 0 || keys == 0 {
             return;
         }
-        let Scratch {
-            q: qh,
-            k: kh,
-            v_t,
-            scores,
-            out: oh,
-        } = scratch;
+        let Scratch { q: qh, k: kh, v_t, scores, out: oh } = scratch;
         for h in 0..self.heads {
             gather(q, width, h * d, d, qh);
             gather(k, width, h * d, d, kh);
@@ -111,7 +105,7 @@ fn gather(rows: &[f32], width: usize, offset: usize, d: usize, into: &mut Vec<f3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::values;
+    use crate::testing::values;
 
     /// Attention written out naively in f64.
     fn reference(attn: &Attention, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f64> {
@@ -123,23 +117,17 @@ mod tests {
                 let (first, last) = attn.visible(i, nq, nk);
                 let mut s: Vec<f64> = (first..last)
                     .map(|j| {
-                        let dot: f64 = (0..d)
-                            .map(|t| {
-                                q[i * width + h * d + t] as f64 * k[j * width + h * d + t] as f64
-                            })
-                            .sum();
-                        dot * attn.scale as f64
-                            + attn.bias.map_or(0.0, |b| b[(h * nq + i) * nk + j] as f64)
+                        let dot: f64 =
+                            (0..d).map(|t| q[i * width + h * d + t] as f64 * k[j * width + h * d + t] as f64).sum();
+                        dot * attn.scale as f64 + attn.bias.map_or(0.0, |b| b[(h * nq + i) * nk + j] as f64)
                     })
                     .collect();
                 let max = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 s.iter_mut().for_each(|x| *x = (*x - max).exp());
                 let total: f64 = s.iter().sum();
                 for t in 0..d {
-                    out[i * width + h * d + t] = (first..last)
-                        .zip(&s)
-                        .map(|(j, p)| p / total * v[j * width + h * d + t] as f64)
-                        .sum();
+                    out[i * width + h * d + t] =
+                        (first..last).zip(&s).map(|(j, p)| p / total * v[j * width + h * d + t] as f64).sum();
                 }
             }
         }
@@ -151,38 +139,10 @@ mod tests {
         let (heads, d) = (3, 5);
         let bias = values(heads * 4 * 7, 4, 1.0);
         let cases = [
-            Attention {
-                heads,
-                head_dim: d,
-                scale: 0.4,
-                bias: None,
-                causal: false,
-                window: None,
-            },
-            Attention {
-                heads,
-                head_dim: d,
-                scale: 1.0,
-                bias: Some(&bias),
-                causal: false,
-                window: None,
-            },
-            Attention {
-                heads,
-                head_dim: d,
-                scale: 0.4,
-                bias: None,
-                causal: true,
-                window: None,
-            },
-            Attention {
-                heads,
-                head_dim: d,
-                scale: 0.4,
-                bias: None,
-                causal: true,
-                window: Some(3),
-            },
+            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: false, window: None },
+            Attention { heads, head_dim: d, scale: 1.0, bias: Some(&bias), causal: false, window: None },
+            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: None },
+            Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: Some(3) },
         ];
         for attn in &cases {
             let q = values(4 * heads * d, 1, 1.0);

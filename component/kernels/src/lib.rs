@@ -1,4 +1,4 @@
-//! Numeric kernels: free functions over slices, shared by every model family.
+//! Numeric kernels: free functions over slices, shared by every model family of wasmicro.
 //!
 //! Each kernel has one signature and two bodies: a scalar one, and a SIMD128 one compiled
 //! when the target has `simd128`. The two bodies perform the same IEEE operations in the same
@@ -12,6 +12,13 @@ pub mod math;
 pub mod matmul;
 pub mod norm;
 pub mod softmax;
+
+/// `x[i] += residual[i]`.
+pub fn add_in_place(x: &mut [f32], residual: &[f32]) {
+    for (a, b) in x.iter_mut().zip(residual) {
+        *a += b;
+    }
+}
 
 /// Whether the SIMD128 bodies are compiled in.
 pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));

@@ -83,8 +83,7 @@ pub mod simd {
         let mut i = 0;
         while i < k4 {
             // SAFETY: i + 4 ≤ k4 ≤ k, and the caller bounds every row start + k.
-            let wv: [v128; C] =
-                core::array::from_fn(|c| unsafe { v128_load(wp.add(ws[c] + i) as *const v128) });
+            let wv: [v128; C] = core::array::from_fn(|c| unsafe { v128_load(wp.add(ws[c] + i) as *const v128) });
             for r in 0..R {
                 let xv = unsafe { v128_load(xp.add(xs[r] + i) as *const v128) };
                 for c in 0..C {
@@ -129,13 +128,10 @@ pub mod simd {
                 let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
                 if group == 4 {
                     // SAFETY: rows r..r+R and outputs n..n+4 exist (the caller checked shapes).
-                    let sums = unsafe {
-                        block::<R, 4>(x, xs, w, [n * k, (n + 1) * k, (n + 2) * k, (n + 3) * k], k)
-                    };
+                    let sums = unsafe { block::<R, 4>(x, xs, w, [n * k, (n + 1) * k, (n + 2) * k, (n + 3) * k], k) };
                     for i in 0..R {
                         for c in 0..4 {
-                            out[(r + i) * n_out + n + c] =
-                                super::with_bias(sums[i][c], bias, n + c);
+                            out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
                         }
                     }
                 } else {
@@ -172,7 +168,7 @@ pub mod simd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::values;
+    use crate::testing::values;
 
     #[test]
     fn linear_matches_a_float64_reference() {
@@ -184,14 +180,9 @@ mod tests {
             linear(&x, &w, Some(&b), k, &mut out);
             for r in 0..rows {
                 for j in 0..n {
-                    let exact: f64 = (0..k)
-                        .map(|i| x[r * k + i] as f64 * w[j * k + i] as f64)
-                        .sum::<f64>()
-                        + b[j] as f64;
-                    assert!(
-                        (out[r * n + j] as f64 - exact).abs() < 1e-5,
-                        "({rows},{k},{n}) [{r},{j}]"
-                    );
+                    let exact: f64 =
+                        (0..k).map(|i| x[r * k + i] as f64 * w[j * k + i] as f64).sum::<f64>() + b[j] as f64;
+                    assert!((out[r * n + j] as f64 - exact).abs() < 1e-5, "({rows},{k},{n}) [{r},{j}]");
                 }
             }
         }

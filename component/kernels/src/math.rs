@@ -117,10 +117,7 @@ pub mod simd {
         // f32::clamp is max-then-min; pmax/pmin agree with it for every non-NaN input.
         let x = f32x4_pmin(f32x4_pmax(x, splat(-87.3)), splat(88.0));
         let n = f32x4_floor(madd(x, splat(std::f32::consts::LOG2_E), splat(0.5)));
-        let r = f32x4_sub(
-            f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))),
-            f32x4_mul(n, splat(-2.121_944_4e-4)),
-        );
+        let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))), f32x4_mul(n, splat(-2.121_944_4e-4)));
         let mut p = splat(1.987_569_1e-4);
         p = madd(p, r, splat(1.398_199_9e-3));
         p = madd(p, r, splat(8.333_452e-3));
@@ -141,10 +138,7 @@ pub mod simd {
         p = madd(p, t, splat(1.421_413_8));
         p = f32x4_sub(f32x4_mul(p, t), splat(0.284_496_74));
         p = madd(p, t, splat(0.254_829_6));
-        let y = f32x4_sub(
-            splat(1.0),
-            f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)))),
-        );
+        let y = f32x4_sub(splat(1.0), f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)))));
         copysign(y, x)
     }
 
@@ -179,13 +173,10 @@ mod tests {
     fn erf_and_tanh_are_within_their_stated_error() {
         let mut x = -6.0f32;
         while x < 6.0 {
-            let erf_ref = crate::kernels::testing::erf64(x as f64);
+            let erf_ref = crate::testing::erf64(x as f64);
             // The formula's 1.5e-7, plus f32 rounding of its few operations (worst near 0, where 1 − p·t·e^{−x²} cancels).
             assert!((erf(x) as f64 - erf_ref).abs() < 6e-7, "erf({x})");
-            assert!(
-                (tanh(x) as f64 - (x as f64).tanh()).abs() < 2.5e-7,
-                "tanh({x})"
-            );
+            assert!((tanh(x) as f64 - (x as f64).tanh()).abs() < 2.5e-7, "tanh({x})");
             x += 0.001_3;
         }
     }
@@ -194,7 +185,7 @@ mod tests {
     #[test]
     fn simd_bodies_equal_scalar_bodies_bit_for_bit() {
         use core::arch::wasm32::*;
-        let xs = crate::kernels::testing::values(4096, 7, 12.0);
+        let xs = crate::testing::values(4096, 7, 12.0);
         for chunk in xs.chunks_exact(4) {
             let v = f32x4(chunk[0], chunk[1], chunk[2], chunk[3]);
             let lanes = |r: v128| {
@@ -205,17 +196,10 @@ mod tests {
                     f32x4_extract_lane::<3>(r),
                 ]
             };
-            for (f, g) in [
-                (exp as fn(f32) -> f32, simd::exp as fn(v128) -> v128),
-                (erf, simd::erf),
-                (tanh, simd::tanh),
-            ] {
+            for (f, g) in [(exp as fn(f32) -> f32, simd::exp as fn(v128) -> v128), (erf, simd::erf), (tanh, simd::tanh)]
+            {
                 let expected = [f(chunk[0]), f(chunk[1]), f(chunk[2]), f(chunk[3])];
-                assert_eq!(
-                    lanes(g(v)).map(f32::to_bits),
-                    expected.map(f32::to_bits),
-                    "{chunk:?}"
-                );
+                assert_eq!(lanes(g(v)).map(f32::to_bits), expected.map(f32::to_bits), "{chunk:?}");
             }
         }
     }

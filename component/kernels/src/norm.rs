@@ -1,14 +1,11 @@
 //! Layer normalisations over rows of `width` values, in place.
 
-use super::math;
+use crate::math;
 
 /// `nn.LayerNorm`: (x − mean) / sqrt(var + eps) · γ + β, biased variance.
 pub fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     let width = gamma.len();
-    assert!(
-        width > 0 && beta.len() == width && x.len().is_multiple_of(width),
-        "layer_norm: inconsistent shapes"
-    );
+    assert!(width > 0 && beta.len() == width && x.len().is_multiple_of(width), "layer_norm: inconsistent shapes");
     for row in x.chunks_exact_mut(width) {
         let mean = row_sum(row, None) / width as f32;
         let var = row_sum(row, Some(mean)) / width as f32;
@@ -20,10 +17,7 @@ pub fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
 /// T5's `T5LayerNorm` (RMS norm): γ · (x / sqrt(mean(x²) + eps)), no mean, no bias.
 pub fn rms_norm(x: &mut [f32], gamma: &[f32], eps: f32) {
     let width = gamma.len();
-    assert!(
-        width > 0 && x.len().is_multiple_of(width),
-        "rms_norm: inconsistent shapes"
-    );
+    assert!(width > 0 && x.len().is_multiple_of(width), "rms_norm: inconsistent shapes");
     for row in x.chunks_exact_mut(width) {
         let var = row_sum(row, Some(0.0)) / width as f32;
         let inv = 1.0 / (var + eps).sqrt();
@@ -74,7 +68,7 @@ fn scale_shift(row: &mut [f32], centre: f32, inv: f32, gamma: &[f32], beta: Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::values;
+    use crate::testing::values;
 
     #[test]
     fn layer_norm_matches_a_float64_reference() {
@@ -86,18 +80,10 @@ mod tests {
             layer_norm(&mut y, &g, &b, 1e-12);
             for (row_x, row_y) in x.chunks(width).zip(y.chunks(width)) {
                 let mean = row_x.iter().map(|&v| v as f64).sum::<f64>() / width as f64;
-                let var = row_x
-                    .iter()
-                    .map(|&v| (v as f64 - mean).powi(2))
-                    .sum::<f64>()
-                    / width as f64;
+                let var = row_x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / width as f64;
                 for i in 0..width {
-                    let exact =
-                        (row_x[i] as f64 - mean) / (var + 1e-12).sqrt() * g[i] as f64 + b[i] as f64;
-                    assert!(
-                        (row_y[i] as f64 - exact).abs() < 2e-5 * (1.0 + exact.abs()),
-                        "width {width}"
-                    );
+                    let exact = (row_x[i] as f64 - mean) / (var + 1e-12).sqrt() * g[i] as f64 + b[i] as f64;
+                    assert!((row_y[i] as f64 - exact).abs() < 2e-5 * (1.0 + exact.abs()), "width {width}");
                 }
             }
         }
@@ -123,14 +109,8 @@ mod tests {
     fn simd_row_sums_equal_scalar_lane_sums_bit_for_bit() {
         for n in [1, 4, 7, 384, 1001] {
             let x = values(n, 5, 3.0);
-            assert_eq!(
-                row_sum(&x, None).to_bits(),
-                math::lane_sum(&x, |v| v).to_bits()
-            );
-            assert_eq!(
-                row_sum(&x, Some(0.25)).to_bits(),
-                math::lane_sum(&x, |v| (v - 0.25) * (v - 0.25)).to_bits()
-            );
+            assert_eq!(row_sum(&x, None).to_bits(), math::lane_sum(&x, |v| v).to_bits());
+            assert_eq!(row_sum(&x, Some(0.25)).to_bits(), math::lane_sum(&x, |v| (v - 0.25) * (v - 0.25)).to_bits());
         }
     }
 }

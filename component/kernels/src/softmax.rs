@@ -1,6 +1,6 @@
 //! Softmax over one row, as `torch.softmax`: subtract the maximum, exponentiate, divide by the sum.
 
-use super::math;
+use crate::math;
 
 pub fn softmax(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -8,11 +8,7 @@ pub fn softmax(row: &mut [f32]) {
     {
         use core::arch::wasm32::*;
         let m = f32x4_splat(max);
-        math::simd::map_in_place(
-            row,
-            |v| math::simd::exp(f32x4_sub(v, m)),
-            |v| math::exp(v - max),
-        );
+        math::simd::map_in_place(row, |v| math::simd::exp(f32x4_sub(v, m)), |v| math::exp(v - max));
         let sum = math::simd::lane_sum(row, |v| v, |v| v);
         let s = f32x4_splat(sum);
         math::simd::map_in_place(row, |v| f32x4_div(v, s), |v| v / sum);
@@ -21,10 +17,7 @@ pub fn softmax(row: &mut [f32]) {
     scalar(row, max);
 }
 
-#[cfg_attr(
-    all(target_arch = "wasm32", target_feature = "simd128"),
-    allow(dead_code)
-)]
+#[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
 fn scalar(row: &mut [f32], max: f32) {
     for v in row.iter_mut() {
         *v = math::exp(*v - max);
@@ -38,7 +31,7 @@ fn scalar(row: &mut [f32], max: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testing::values;
+    use crate::testing::values;
 
     #[test]
     fn softmax_matches_a_float64_reference_and_sums_to_one() {
@@ -46,10 +39,7 @@ mod tests {
             let x = values(n, n as u32, 20.0);
             let mut y = x.clone();
             softmax(&mut y);
-            let max = x
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, |m, v| m.max(v as f64));
+            let max = x.iter().copied().fold(f64::NEG_INFINITY, |m, v| m.max(v as f64));
             let total: f64 = x.iter().map(|&v| (v as f64 - max).exp()).sum();
             for (a, b) in x.iter().zip(&y) {
                 assert!(((*a as f64 - max).exp() / total - *b as f64).abs() < 1e-6);
