@@ -4,8 +4,6 @@
 //! engine only ever reads JSON into a tree once at load time. Nesting depth is bounded so a
 //! hostile file cannot overflow the stack (a stack overflow would trap the instance).
 
-use std::collections::HashMap;
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -86,14 +84,8 @@ impl Value {
     }
 
     /// An object of string → id, as vocabularies are stored.
-    pub fn as_id_map(&self) -> Option<HashMap<String, u32>> {
-        let entries = self.as_object()?;
-        let mut map = HashMap::with_capacity(entries.len());
-        for (key, value) in entries {
-            let id = u32::try_from(value.as_usize()?).ok()?;
-            map.insert(key.clone(), id);
-        }
-        Some(map)
+    pub fn as_id_pairs(&self) -> Option<Vec<(String, u32)>> {
+        self.as_object()?.iter().map(|(key, value)| Some((key.clone(), u32::try_from(value.as_usize()?).ok()?))).collect()
     }
 }
 

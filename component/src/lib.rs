@@ -8,6 +8,7 @@ pub mod files;
 pub mod json;
 pub use wasmicro_kernels as kernels;
 pub mod models;
+pub mod order;
 pub mod pooling;
 pub mod safetensors;
 pub mod tokenizers;

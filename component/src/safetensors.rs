@@ -9,7 +9,6 @@
 
 use crate::error::{Error, Result};
 use crate::json;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DType {
@@ -71,7 +70,8 @@ struct Entry {
 
 pub struct Checkpoint {
     bytes: Vec<u8>,
-    tensors: HashMap<String, Entry>,
+    /// Sorted by name.
+    tensors: Vec<(String, Entry)>,
     dtype: DType,
     copied_bytes: usize,
 }
@@ -122,7 +122,7 @@ impl Checkpoint {
         }
         // As the reference implementation requires: tensors tile the data section exactly,
         // so no tensor overlaps another and no bytes are unaccounted for.
-        ranges.sort_unstable();
+        crate::order::sort_by(&mut ranges, &|a, b| a.cmp(b));
         let mut covered = 0usize;
         for &(begin, end, name) in &ranges {
             if begin != covered {
@@ -135,7 +135,7 @@ impl Checkpoint {
             return Err(invalid(format!("tensors cover {covered} bytes of a {data_len}-byte data section")));
         }
 
-        let mut tensors = HashMap::with_capacity(described.len());
+        let mut tensors = Vec::with_capacity(described.len());
         let mut copied_bytes = 0;
         let mut float_bytes: [usize; 3] = [0; 3];
         for (name, dtype, shape, begin, end) in described {
@@ -158,27 +158,35 @@ impl Checkpoint {
                 }
                 DType::Other(_) => Storage::Unreadable(dtype),
             };
-            tensors.insert(name, Entry { shape, storage });
+            tensors.push((name, Entry { shape, storage }));
         }
         let dtype = [DType::F32, DType::F16, DType::BF16]
             .into_iter()
             .zip(float_bytes)
             .max_by_key(|&(_, n)| n)
             .map_or(DType::F32, |(d, _)| d);
+        crate::order::sort_by(&mut tensors, &|a, b| a.0.cmp(&b.0));
+        if tensors.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(invalid("a tensor name appears twice in the header".into()));
+        }
         Ok(Checkpoint { bytes, tensors, dtype, copied_bytes })
     }
 
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        self.tensors.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok().map(|i| &self.tensors[i].1)
+    }
+
     pub fn contains(&self, name: &str) -> bool {
-        self.tensors.contains_key(name)
+        self.entry(name).is_some()
     }
 
     pub fn shape(&self, name: &str) -> Option<&[usize]> {
-        self.tensors.get(name).map(|e| e.shape.as_slice())
+        self.entry(name).map(|e| e.shape.as_slice())
     }
 
     /// The tensor `name` as f32, checked to have exactly `shape`.
     pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<&[f32]> {
-        let entry = self.tensors.get(name).ok_or_else(|| invalid(format!("tensor '{name}' is missing")))?;
+        let entry = self.entry(name).ok_or_else(|| invalid(format!("tensor '{name}' is missing")))?;
         if entry.shape != shape {
             return Err(invalid(format!("tensor '{name}' has shape {:?}, the config implies {shape:?}", entry.shape)));
         }

@@ -4,40 +4,43 @@
 use super::unicode;
 use crate::error::{Error, Result};
 use crate::json::Value;
-use std::cell::RefCell;
-use std::collections::HashMap;
-
-/// Words cached at most; `tokenizers` uses the same bound.
-const CACHE_CAPACITY: usize = 10_000;
+use super::vocab::Vocab;
 
 pub struct Bpe {
-    vocab: HashMap<String, u32>,
-    /// (left id, right id) → (rank, merged id).
-    merges: HashMap<(u32, u32), (u32, u32)>,
+    pub vocab: Vocab,
+    /// (left id << 32 | right id, rank, merged id), sorted by pair.
+    merges: Vec<(u64, u32, u32)>,
     unk_id: Option<u32>,
-    cache: RefCell<HashMap<String, Vec<u32>>>,
 }
 
 impl Bpe {
-    pub fn new(vocab: HashMap<String, u32>, merges: &[(String, String)], unk_token: Option<&str>) -> Result<Bpe> {
-        let mut merge_map = HashMap::with_capacity(merges.len());
+    pub fn new(vocab: Vocab, merges: &[(String, String)], unk_token: Option<&str>) -> Result<Bpe> {
+        let mut table = Vec::with_capacity(merges.len());
         for (rank, (a, b)) in merges.iter().enumerate() {
             let missing =
                 |t: &str| Error::InvalidTokenizer(format!("BPE merge '{a} {b}': '{t}' is not in the vocabulary"));
-            let left = *vocab.get(a).ok_or_else(|| missing(a))?;
-            let right = *vocab.get(b).ok_or_else(|| missing(b))?;
+            let left = vocab.id(a).ok_or_else(|| missing(a))?;
+            let right = vocab.id(b).ok_or_else(|| missing(b))?;
             let joined = format!("{a}{b}");
-            let merged = *vocab.get(&joined).ok_or_else(|| missing(&joined))?;
-            merge_map.entry((left, right)).or_insert((rank as u32, merged));
+            let merged = vocab.id(&joined).ok_or_else(|| missing(&joined))?;
+            table.push(((left as u64) << 32 | right as u64, rank as u32, merged));
         }
-        let unk_id = unk_token.and_then(|t| vocab.get(t).copied());
-        Ok(Bpe { vocab, merges: merge_map, unk_id, cache: RefCell::new(HashMap::new()) })
+        // By pair, then rank: a pair listed twice keeps its first (best) rank.
+        crate::order::sort_by(&mut table, &|a, b| a.cmp(b));
+        table.dedup_by_key(|m| m.0);
+        let unk_id = unk_token.and_then(|t| vocab.id(t));
+        Ok(Bpe { vocab, merges: table, unk_id })
+    }
+
+    fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
+        let key = (left as u64) << 32 | right as u64;
+        self.merges.binary_search_by_key(&key, |m| m.0).ok().map(|i| (self.merges[i].1, self.merges[i].2))
     }
 
     pub fn from_json(json: &Value) -> Result<Bpe> {
         let vocab = json
             .field("vocab")
-            .and_then(Value::as_id_map)
+            .and_then(Value::as_id_pairs)
             .ok_or_else(|| Error::InvalidTokenizer("BPE vocab is not an object of token → id".into()))?;
         let merges = json
             .field("merges")
@@ -63,20 +66,7 @@ impl Bpe {
         if json.field("byte_fallback").and_then(Value::as_bool) == Some(true) {
             return Err(Error::UnsupportedArchitecture("BPE byte_fallback is not implemented".into()));
         }
-        Bpe::new(vocab, &merges, json.field("unk_token").and_then(Value::as_str))
-    }
-
-    pub fn token_id(&self, token: &str) -> Option<u32> {
-        self.vocab.get(token).copied()
-    }
-
-    pub fn tokens_by_id(&self) -> Vec<String> {
-        let len = self.vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0);
-        let mut tokens = vec![String::new(); len];
-        for (token, &id) in &self.vocab {
-            tokens[id as usize] = token.clone();
-        }
-        tokens
+        Bpe::new(Vocab::new(vocab)?, &merges, json.field("unk_token").and_then(Value::as_str))
     }
 
     /// `ByteLevel` pre-tokenisation then BPE on each piece.
@@ -108,15 +98,11 @@ impl Bpe {
 
     /// Merges one pre-tokenised word (already in the model's alphabet) by rank.
     pub fn encode_word(&self, word: &str, ids: &mut Vec<u32>) {
-        if let Some(cached) = self.cache.borrow().get(word) {
-            ids.extend_from_slice(cached);
-            return;
-        }
         let mut symbols: Vec<u32> = Vec::with_capacity(word.len());
         let mut buf = [0u8; 4];
         for c in word.chars() {
-            match self.vocab.get(c.encode_utf8(&mut buf) as &str) {
-                Some(&id) => symbols.push(id),
+            match self.vocab.id(c.encode_utf8(&mut buf)) {
+                Some(id) => symbols.push(id),
                 None => {
                     // `tokenizers` drops characters it cannot represent when there is no unk token.
                     if let Some(unk) = self.unk_id {
@@ -129,17 +115,13 @@ impl Bpe {
             let best = symbols
                 .windows(2)
                 .enumerate()
-                .filter_map(|(i, pair)| self.merges.get(&(pair[0], pair[1])).map(|&(rank, merged)| (rank, i, merged)))
+                .filter_map(|(i, pair)| self.merge(pair[0], pair[1]).map(|(rank, merged)| (rank, i, merged)))
                 .min();
             let Some((_, i, merged)) = best else { break };
             symbols[i] = merged;
             symbols.remove(i + 1);
         }
         ids.extend_from_slice(&symbols);
-        let mut cache = self.cache.borrow_mut();
-        if cache.len() < CACHE_CAPACITY {
-            cache.insert(word.to_owned(), symbols);
-        }
     }
 }
 
@@ -171,8 +153,8 @@ fn char_to_byte(c: char) -> Option<u8> {
 /// The `ByteLevel` decoder: characters back to bytes, then lossy UTF-8, as `tokenizers` does.
 /// A token with a character outside the byte alphabet (an added token) contributes its own
 /// UTF-8 bytes.
-pub fn decode_byte_level(tokens: &[(&str, bool)]) -> String {
-    String::from_utf8_lossy(&decode_bytes(tokens.iter().map(|(t, _)| *t))).into_owned()
+pub fn decode_byte_level(tokens: &[&str]) -> String {
+    String::from_utf8_lossy(&decode_bytes(tokens.iter().copied())).into_owned()
 }
 
 pub fn decode_bytes<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<u8> {
@@ -262,14 +244,15 @@ mod tests {
 
     #[test]
     fn merges_apply_by_rank() {
-        let vocab: HashMap<String, u32> =
+        let vocab =
             ["a", "b", "c", "ab", "bc", "abc"].iter().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect();
+        let vocab = Vocab::new(vocab).unwrap();
         let merges = [("b", "c"), ("a", "b"), ("a", "bc")].map(|(a, b)| (a.to_string(), b.to_string()));
         let bpe = Bpe::new(vocab, &merges, None).unwrap();
         let mut ids = Vec::new();
         bpe.encode_word("abc", &mut ids);
         assert_eq!(ids, [5]);
         bpe.encode_word("abc", &mut ids);
-        assert_eq!(ids, [5, 5], "cached result");
+        assert_eq!(ids, [5, 5]);
     }
 }

@@ -8,6 +8,7 @@
 pub mod bpe;
 pub mod normalize;
 pub mod unicode;
+pub mod vocab;
 pub mod wordpiece;
 
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use crate::files::Files;
 use crate::json::Value;
 use bpe::Bpe;
 use normalize::Normalizer;
-use std::collections::HashMap;
+use vocab::Vocab;
 use wordpiece::WordPiece;
 
 /// Ids and token type ids of one encoded input.
@@ -101,8 +102,6 @@ pub struct Tokenizer {
     added: Vec<AddedToken>,
     template: Template,
     decoder: Decoder,
-    /// id → token string, for decoding.
-    vocab_by_id: Vec<String>,
 }
 
 fn bad(what: impl Into<String>) -> Error {
@@ -200,7 +199,7 @@ impl Tokenizer {
             option_bool("do_lower_case").unwrap_or(true),
         );
         let model =
-            WordPiece::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect(), &unk, "##", 100)?;
+            WordPiece::new(Vocab::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect())?, &unk, "##", 100)?;
         let id_of = |token: &str| tokens.iter().position(|t| t == token).map(|i| i as u32);
         let mut added = Vec::new();
         for name in [&pad, &unk, &cls, &sep, &mask] {
@@ -235,7 +234,7 @@ impl Tokenizer {
     /// What `transformers` builds for GPT-2 / RoBERTa from `vocab.json` + `merges.txt`.
     fn from_bpe_files(vocab: &[u8], merges: &[u8], config: &Value, model_type: &str) -> Result<Tokenizer> {
         let vocab = crate::json::parse(vocab).map_err(|e| bad(format!("vocab.json: {e}")))?;
-        let vocab = vocab.as_id_map().ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
+        let vocab = vocab.as_id_pairs().ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
         let merges = std::str::from_utf8(merges).map_err(|_| bad("merges.txt is not UTF-8"))?;
         let merge_pairs: Vec<(String, String)> = merges
             .lines()
@@ -247,8 +246,8 @@ impl Tokenizer {
             })
             .collect::<Result<_>>()?;
         let add_prefix_space = config.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(false);
-        let model = Bpe::new(vocab, &merge_pairs, None)?;
-        let id = |name: &str| model.token_id(name);
+        let model = Bpe::new(Vocab::new(vocab)?, &merge_pairs, None)?;
+        let id = |name: &str| model.vocab.id(name);
         let roberta_like = matches!(model_type, "roberta" | "xlm-roberta" | "camembert" | "longformer" | "bart");
         let mut added = Vec::new();
         let defaults: &[(&str, &str)] = if roberta_like {
@@ -298,19 +297,8 @@ impl Tokenizer {
         template: Template,
         decoder: Decoder,
     ) -> Result<Tokenizer> {
-        let mut vocab_by_id = match &model {
-            Model::WordPiece(wp) => wp.tokens_by_id(),
-            Model::Bpe(bpe) => bpe.tokens_by_id(),
-        };
-        for token in &added {
-            let slot = token.id as usize;
-            if slot >= vocab_by_id.len() {
-                if slot > vocab_by_id.len() + 1_000_000 {
-                    return Err(bad(format!("added token '{}' has an implausible id {slot}", token.content)));
-                }
-                vocab_by_id.resize(slot + 1, String::new());
-            }
-            vocab_by_id[slot] = token.content.clone();
+        if let Some(token) = added.iter().find(|t| t.id >= 1 << 24) {
+            return Err(bad(format!("added token '{}' has an implausible id {}", token.content, token.id)));
         }
         for token in &mut added {
             token.pattern = match (&normalizer, token.normalized) {
@@ -320,22 +308,27 @@ impl Tokenizer {
         }
         // Longest first, so that matching at one position prefers the longest token.
         added.retain(|t| !t.pattern.is_empty());
-        added.sort_by_key(|t| std::cmp::Reverse(t.pattern.len()));
-        Ok(Tokenizer { normalizer, pre_tokenizer, model, added, template, decoder, vocab_by_id })
+        crate::order::sort_by(&mut added, &|a, b| b.pattern.len().cmp(&a.pattern.len()).then(a.id.cmp(&b.id)));
+        Ok(Tokenizer { normalizer, pre_tokenizer, model, added, template, decoder })
     }
 
+    fn vocab(&self) -> &Vocab {
+        match &self.model {
+            Model::WordPiece(wp) => &wp.vocab,
+            Model::Bpe(bpe) => &bpe.vocab,
+        }
+    }
+
+    /// One past the largest id, added tokens included.
     pub fn vocab_size(&self) -> usize {
-        self.vocab_by_id.len()
+        self.added.iter().map(|t| t.id as usize + 1).fold(self.vocab().len(), usize::max)
     }
 
     pub fn token_id(&self, token: &str) -> Option<u32> {
         if let Some(t) = self.added.iter().find(|t| t.content == token) {
             return Some(t.id);
         }
-        match &self.model {
-            Model::WordPiece(wp) => wp.token_id(token),
-            Model::Bpe(bpe) => bpe.token_id(token),
-        }
+        self.vocab().id(token)
     }
 
     /// How many special tokens the template adds around one sequence (or a pair).
@@ -495,20 +488,22 @@ impl Tokenizer {
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         let mut tokens = Vec::with_capacity(ids.len());
         for &id in ids {
-            let token = self
-                .vocab_by_id
-                .get(id as usize)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| Error::InvalidInput(format!("token id {id} is not in the vocabulary")))?;
-            let special = self.added.iter().any(|t| t.id == id && t.special);
-            if !(skip_special_tokens && special) {
-                tokens.push((token.as_str(), self.added.iter().any(|t| t.id == id)));
+            let added = self.added.iter().find(|t| t.id == id);
+            let token = match added {
+                Some(t) => t.content.as_str(),
+                None => self.vocab().tokens().get(id as usize).map_or("", String::as_str),
+            };
+            if token.is_empty() {
+                return Err(Error::InvalidInput(format!("token id {id} is not in the vocabulary")));
+            }
+            if !(skip_special_tokens && added.is_some_and(|t| t.special)) {
+                tokens.push(token);
             }
         }
         Ok(match self.decoder {
             Decoder::WordPiece { cleanup } => wordpiece::decode(&tokens, cleanup),
             Decoder::ByteLevel => bpe::decode_byte_level(&tokens),
-            Decoder::Plain => tokens.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(" "),
+            Decoder::Plain => tokens.join(" "),
         })
     }
 }
@@ -598,7 +593,7 @@ fn template_from_json(json: &Value) -> Result<Template> {
         Some("BertProcessing") => Ok(bert_template(pair_of("cls")?, pair_of("sep")?)),
         Some("RobertaProcessing") => Ok(roberta_template(pair_of("cls")?, pair_of("sep")?)),
         Some("TemplateProcessing") => {
-            let specials: HashMap<&str, Vec<u32>> = json
+            let specials: Vec<(&str, Vec<u32>)> = json
                 .field("special_tokens")
                 .and_then(Value::as_object)
                 .unwrap_or(&[])
@@ -623,8 +618,9 @@ fn template_from_json(json: &Value) -> Result<Template> {
                     .map(|item| {
                         if let Some(s) = item.field("SpecialToken") {
                             let id = s.field("id").and_then(Value::as_str).unwrap_or_default();
-                            let ids = specials
-                                .get(id)
+                            let (_, ids) = specials
+                                .iter()
+                                .find(|(name, _)| *name == id)
                                 .ok_or_else(|| bad(format!("template special token '{id}' is not defined")))?;
                             Ok(Piece::Special { ids: ids.clone(), type_id: type_id_of(s) })
                         } else if let Some(s) = item.field("Sequence") {

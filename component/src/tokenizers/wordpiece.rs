@@ -3,23 +3,18 @@
 use super::unicode;
 use crate::error::{Error, Result};
 use crate::json::Value;
-use std::collections::HashMap;
+use super::vocab::Vocab;
 
 pub struct WordPiece {
-    vocab: HashMap<String, u32>,
+    pub vocab: Vocab,
     unk_id: u32,
     prefix: String,
     max_chars_per_word: usize,
 }
 
 impl WordPiece {
-    pub fn new(
-        vocab: HashMap<String, u32>,
-        unk_token: &str,
-        prefix: &str,
-        max_chars_per_word: usize,
-    ) -> Result<WordPiece> {
-        let unk_id = *vocab.get(unk_token).ok_or_else(|| {
+    pub fn new(vocab: Vocab, unk_token: &str, prefix: &str, max_chars_per_word: usize) -> Result<WordPiece> {
+        let unk_id = vocab.id(unk_token).ok_or_else(|| {
             Error::InvalidTokenizer(format!("WordPiece unk token '{unk_token}' is not in the vocabulary"))
         })?;
         Ok(WordPiece { vocab, unk_id, prefix: prefix.to_owned(), max_chars_per_word })
@@ -28,25 +23,12 @@ impl WordPiece {
     pub fn from_json(json: &Value) -> Result<WordPiece> {
         let vocab = json
             .field("vocab")
-            .and_then(Value::as_id_map)
+            .and_then(Value::as_id_pairs)
             .ok_or_else(|| Error::InvalidTokenizer("WordPiece vocab is not an object of token → id".into()))?;
         let unk = json.field("unk_token").and_then(Value::as_str).unwrap_or("[UNK]");
         let prefix = json.field("continuing_subword_prefix").and_then(Value::as_str).unwrap_or("##");
         let max_chars = json.field("max_input_chars_per_word").and_then(Value::as_usize).unwrap_or(100);
-        WordPiece::new(vocab, unk, prefix, max_chars)
-    }
-
-    pub fn token_id(&self, token: &str) -> Option<u32> {
-        self.vocab.get(token).copied()
-    }
-
-    pub fn tokens_by_id(&self) -> Vec<String> {
-        let len = self.vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0);
-        let mut tokens = vec![String::new(); len];
-        for (token, &id) in &self.vocab {
-            tokens[id as usize] = token.clone();
-        }
-        tokens
+        WordPiece::new(Vocab::new(vocab)?, unk, prefix, max_chars)
     }
 
     pub fn encode_word(&self, word: &str, ids: &mut Vec<u32>) {
@@ -66,7 +48,7 @@ impl WordPiece {
                     candidate.push_str(&self.prefix);
                 }
                 candidate.push_str(&word[start..end]);
-                if let Some(&id) = self.vocab.get(&candidate) {
+                if let Some(id) = self.vocab.id(&candidate) {
                     found = Some(id);
                     break;
                 }
@@ -107,9 +89,9 @@ pub fn bert_pre_tokenize<'t>(text: &'t str, words: &mut Vec<&'t str>) {
 
 /// The `WordPiece` decoder: tokens joined by spaces, `##` continuations glued to the previous
 /// token (except on the first token, which `tokenizers` leaves as is), then optional cleanup.
-pub fn decode(tokens: &[(&str, bool)], cleanup: bool) -> String {
+pub fn decode(tokens: &[&str], cleanup: bool) -> String {
     let mut out = String::new();
-    for (i, (token, _)) in tokens.iter().enumerate() {
+    for (i, token) in tokens.iter().enumerate() {
         let mut piece = String::new();
         if i == 0 {
             piece.push_str(token);
@@ -146,7 +128,7 @@ mod tests {
     use super::*;
 
     fn model(tokens: &[&str], max_chars: usize) -> WordPiece {
-        let vocab = tokens.iter().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect();
+        let vocab = Vocab::new(tokens.iter().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect()).unwrap();
         WordPiece::new(vocab, "[UNK]", "##", max_chars).unwrap()
     }
 
@@ -183,8 +165,7 @@ mod tests {
 
     #[test]
     fn decode_glues_continuations_and_cleans_spaces() {
-        let tokens = [("hello", false), ("wo", false), ("##rld", false), ("!", false)];
-        assert_eq!(decode(&tokens, true), "hello world!");
-        assert_eq!(decode(&[("##a", false)], true), "##a");
+        assert_eq!(decode(&["hello", "wo", "##rld", "!"], true), "hello world!");
+        assert_eq!(decode(&["##a"], true), "##a");
     }
 }
