@@ -189,7 +189,7 @@ impl Model {
 
     fn encode_for_embedding(&self, text: &str, options: &EmbedOptions) -> Result<Encoding> {
         let text = if self.embedding.lowercase_input {
-            std::borrow::Cow::Owned(text.to_lowercase())
+            std::borrow::Cow::Owned(tokenizers::lowercase::python_lower(text))
         } else {
             std::borrow::Cow::Borrowed(text)
         };

@@ -6,6 +6,7 @@
 //! the model (WordPiece, byte-level BPE), then apply the post-processor's template.
 
 pub mod bpe;
+pub mod lowercase;
 pub mod normalize;
 pub mod unicode;
 pub mod vocab;

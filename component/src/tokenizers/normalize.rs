@@ -86,11 +86,11 @@ impl Normalizer {
                     s = remove_accents(&s);
                 }
                 if *lowercase {
-                    s = s.to_lowercase_chars();
+                    s = super::lowercase::lowercase(&s);
                 }
                 s
             }
-            Normalizer::Lowercase => text.to_lowercase_chars(),
+            Normalizer::Lowercase => super::lowercase::lowercase(text),
             Normalizer::Nfd => {
                 let mut out = String::with_capacity(text.len());
                 unicode::nfd_into(text, &mut out);
@@ -106,18 +106,6 @@ fn remove_accents(text: &str) -> String {
     let mut decomposed = String::with_capacity(text.len());
     unicode::nfd_into(text, &mut decomposed);
     decomposed.chars().filter(|&c| !unicode::is_mark_nonspacing(c)).collect()
-}
-
-trait LowercaseChars {
-    fn to_lowercase_chars(&self) -> String;
-}
-
-impl LowercaseChars for str {
-    /// Per-character `char::to_lowercase`, as `tokenizers` does. Unlike `str::to_lowercase`,
-    /// this maps Σ to σ everywhere, never to the word-final ς.
-    fn to_lowercase_chars(&self) -> String {
-        self.chars().flat_map(char::to_lowercase).collect()
-    }
 }
 
 #[cfg(test)]
