@@ -2,9 +2,9 @@
 //! characters, then merges applied by rank.
 
 use super::unicode;
+use super::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::json::Value;
-use super::vocab::Vocab;
 
 pub struct Bpe {
     pub vocab: Vocab,

@@ -192,6 +192,4 @@ pub(super) static RUNS: [(u32, u16, u8, i32); 185] = [
 ];
 
 /// Characters whose lowercase is several characters.
-pub(super) static MULTI: [(char, &str); 1] = [
-    ('\u{130}', "\u{69}\u{307}"),
-];
+pub(super) static MULTI: [(char, &str); 1] = [('\u{130}', "\u{69}\u{307}")];

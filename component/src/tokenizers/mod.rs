@@ -199,8 +199,12 @@ impl Tokenizer {
             option_bool("strip_accents"),
             option_bool("do_lower_case").unwrap_or(true),
         );
-        let model =
-            WordPiece::new(Vocab::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect())?, &unk, "##", 100)?;
+        let model = WordPiece::new(
+            Vocab::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect())?,
+            &unk,
+            "##",
+            100,
+        )?;
         let id_of = |token: &str| tokens.iter().position(|t| t == token).map(|i| i as u32);
         let mut added = Vec::new();
         for name in [&pad, &unk, &cls, &sep, &mask] {

@@ -33,8 +33,10 @@ impl Vocab {
             ids.push(id);
         }
         let key = |i: usize| (tokens[ids[i] as usize].as_str(), std::cmp::Reverse(order[ids[i] as usize]));
-        let mut sorted: Vec<u32> =
-            crate::order::sorted_indices(ids.len(), &|a, b| key(a).cmp(&key(b))).iter().map(|&i| ids[i as usize]).collect();
+        let mut sorted: Vec<u32> = crate::order::sorted_indices(ids.len(), &|a, b| key(a).cmp(&key(b)))
+            .iter()
+            .map(|&i| ids[i as usize])
+            .collect();
         // Of equal tokens the last given sorts first; keep it.
         sorted.dedup_by(|later, kept| tokens[*later as usize] == tokens[*kept as usize]);
         sorted.retain(|&id| !tokens[id as usize].is_empty());

@@ -1,9 +1,9 @@
 //! WordPiece (BERT): greedy longest-match-first over a word, with `##` continuations.
 
 use super::unicode;
+use super::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::json::Value;
-use super::vocab::Vocab;
 
 pub struct WordPiece {
     pub vocab: Vocab,
