@@ -21,14 +21,14 @@ echo "all-MiniLM-L6-v2 at $WASMICRO_MODEL"
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p wasmicro-component --target wasm32-wasip2 --all-targets -- -D warnings
+cargo clippy -p wasmicro-kernels -p wasmicro-component --target wasm32-wasip2 --all-targets -- -D warnings
 
 step "build: component (wasm32-wasip2) + host + wasi test runner"
 cargo build -p wasmicro-tests --bin wasi-runner
 ls -l target/component/wasm32-wasip2/component/wasmicro_component.wasm
 
 step "component unit tests under wasmtime (SIMD128 bodies pinned to scalar ones)"
-CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/debug/wasi-runner" cargo test -p wasmicro-component --target wasm32-wasip2
+CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/debug/wasi-runner" cargo test -p wasmicro-kernels -p wasmicro-component --target wasm32-wasip2
 
 step "native unit tests, integration tests through the component, CLI tests"
 # --nocapture so the parity figures (worst |Δ| per model) appear in the log.

@@ -3,7 +3,11 @@
 //! `linear` reads Hugging Face's `nn.Linear` layout, `w[n_out][k]`, directly from the
 //! checkpoint bytes: each output is a dot product of an input row with a weight row.
 //!
-//! Every output element is computed by the same sequence of operations: four lane sums over
+//! `matmul_kn` reads GPT-2's `Conv1D` layout, `w[k][n_out]` (the transpose), also in place:
+//! each output accumulates `x[k] · w[k][n]` over `k` in order, so neighbouring outputs are
+//! neighbouring lanes.
+//!
+//! For `linear`, every output element is computed by the same sequence of operations: four lane sums over
 //! `k` in steps of 4, reduced as `(l0 + l2) + (l1 + l3)`, then the `k % 4` tail in order, then
 //! the bias. The SIMD body blocks 4 rows × 4 outputs (16 accumulators) and the scalar body
 //! keeps four named lanes, but neither changes that sequence, so results do not depend on the
@@ -27,6 +31,24 @@ pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f
     scalar::linear(x, w, bias, k, out);
 }
 
+/// `out[r][n] = Σₖ x[r][k] · w[k][n] + bias[n]` for `w: [k][n_out]` (GPT-2's `Conv1D`).
+pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    let rows = x.len().checked_div(k).unwrap_or(0);
+    let n_out = w.len().checked_div(k).unwrap_or(0);
+    assert!(
+        k > 0
+            && x.len() == rows * k
+            && w.len() == n_out * k
+            && out.len() == rows * n_out
+            && bias.is_none_or(|b| b.len() == n_out),
+        "matmul_kn: inconsistent shapes"
+    );
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd::matmul_kn(x, w, bias, k, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::matmul_kn(x, w, bias, k, out);
+}
+
 #[inline(always)]
 fn with_bias(sum: f32, bias: Option<&[f32]>, n: usize) -> f32 {
     match bias {
@@ -36,6 +58,21 @@ fn with_bias(sum: f32, bias: Option<&[f32]>, n: usize) -> f32 {
 }
 
 pub mod scalar {
+    pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        let n_out = w.len() / k;
+        for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
+            out_row.fill(0.0);
+            for (&xv, w_row) in row.iter().zip(w.chunks_exact(n_out)) {
+                for (o, &wv) in out_row.iter_mut().zip(w_row) {
+                    *o += xv * wv;
+                }
+            }
+            for (n, o) in out_row.iter_mut().enumerate() {
+                *o = super::with_bias(*o, bias, n);
+            }
+        }
+    }
+
     pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         let k4 = a.len() & !3;
         let mut lanes = [0.0f32; 4];
@@ -147,6 +184,87 @@ pub mod simd {
         }
     }
 
+    /// `R` rows × `C` vectors of 4 outputs starting at output `n`, for the `[k][n_out]` layout.
+    ///
+    /// # Safety
+    /// Rows `r0..r0+R` of `x` and columns `n..n+4C` of `w` exist.
+    #[inline(always)]
+    unsafe fn block_kn<const R: usize, const C: usize>(
+        x: &[f32],
+        r0: usize,
+        w: &[f32],
+        n: usize,
+        k: usize,
+        n_out: usize,
+    ) -> [[v128; C]; R] {
+        let mut acc = [[f32x4_splat(0.0); C]; R];
+        let (xp, wp) = (x.as_ptr(), w.as_ptr());
+        for kk in 0..k {
+            // SAFETY: kk < k and n + 4C ≤ n_out, within the caller's bounds.
+            let wv: [v128; C] = core::array::from_fn(|c| unsafe { v128_load(wp.add(kk * n_out + n + 4 * c) as *const v128) });
+            for r in 0..R {
+                let xv = f32x4_splat(unsafe { *xp.add((r0 + r) * k + kk) });
+                for c in 0..C {
+                    acc[r][c] = f32x4_add(acc[r][c], f32x4_mul(xv, wv[c]));
+                }
+            }
+        }
+        acc
+    }
+
+    #[inline(always)]
+    fn rows_kn<const R: usize>(x: &[f32], r0: usize, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        let n_out = w.len() / k;
+        let store = |out: &mut [f32], r: usize, n: usize, v: v128| {
+            let lanes = [f32x4_extract_lane::<0>(v), f32x4_extract_lane::<1>(v), f32x4_extract_lane::<2>(v), f32x4_extract_lane::<3>(v)];
+            for (c, lane) in lanes.into_iter().enumerate() {
+                out[(r0 + r) * n_out + n + c] = super::with_bias(lane, bias, n + c);
+            }
+        };
+        let mut n = 0;
+        while n + 16 <= n_out {
+            // SAFETY: rows r0..r0+R and columns n..n+16 exist (the caller checked shapes).
+            let acc = unsafe { block_kn::<R, 4>(x, r0, w, n, k, n_out) };
+            for (r, row) in acc.iter().enumerate() {
+                for (c, &v) in row.iter().enumerate() {
+                    store(out, r, n + 4 * c, v);
+                }
+            }
+            n += 16;
+        }
+        while n + 4 <= n_out {
+            // SAFETY: as above, for columns n..n+4.
+            let acc = unsafe { block_kn::<R, 1>(x, r0, w, n, k, n_out) };
+            for (r, row) in acc.iter().enumerate() {
+                store(out, r, n, row[0]);
+            }
+            n += 4;
+        }
+        // The last n_out % 4 outputs: the same operations, one lane at a time.
+        for col in n..n_out {
+            for r in 0..R {
+                let mut sum = 0.0f32;
+                for kk in 0..k {
+                    sum += x[(r0 + r) * k + kk] * w[kk * n_out + col];
+                }
+                out[(r0 + r) * n_out + col] = super::with_bias(sum, bias, col);
+            }
+        }
+    }
+
+    pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        let rows = x.len() / k;
+        let mut r = 0;
+        while r + 4 <= rows {
+            rows_kn::<4>(x, r, w, bias, k, out);
+            r += 4;
+        }
+        while r < rows {
+            rows_kn::<1>(x, r, w, bias, k, out);
+            r += 1;
+        }
+    }
+
     /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once.
     const TILE_ROWS: usize = 32;
 
@@ -189,6 +307,24 @@ mod tests {
     }
 
     #[test]
+    fn matmul_kn_matches_a_float64_reference() {
+        for (rows, k, n) in [(1, 1, 1), (3, 5, 7), (5, 16, 20), (9, 37, 13), (6, 64, 52)] {
+            let x = values(rows * k, 1, 1.0);
+            let w = values(k * n, 2, 1.0);
+            let b = values(n, 3, 1.0);
+            let mut out = vec![0.0; rows * n];
+            matmul_kn(&x, &w, Some(&b), k, &mut out);
+            for r in 0..rows {
+                for j in 0..n {
+                    let exact: f64 =
+                        (0..k).map(|i| x[r * k + i] as f64 * w[i * n + j] as f64).sum::<f64>() + b[j] as f64;
+                    assert!((out[r * n + j] as f64 - exact).abs() < 1e-5, "({rows},{k},{n}) [{r},{j}]");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_row_gives_the_same_bits_alone_and_in_a_batch() {
         let (rows, k, n) = (11, 37, 10);
         let x = values(rows * k, 4, 1.0);
@@ -205,7 +341,7 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
-        for (rows, k, n) in [(1, 3, 1), (7, 37, 13), (8, 64, 8), (5, 384, 6)] {
+        for (rows, k, n) in [(1, 3, 1), (7, 37, 13), (8, 64, 8), (5, 384, 6), (6, 40, 52)] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
             let b = values(n, 8, 2.0);
@@ -213,6 +349,9 @@ mod tests {
             scalar::linear(&x, &w, Some(&b), k, &mut s);
             simd::linear(&x, &w, Some(&b), k, &mut v);
             assert_eq!(s, v, "({rows},{k},{n})");
+            scalar::matmul_kn(&x, &w, Some(&b), k, &mut s);
+            simd::matmul_kn(&x, &w, Some(&b), k, &mut v);
+            assert_eq!(s, v, "kn ({rows},{k},{n})");
         }
     }
 }
