@@ -15,10 +15,13 @@ use exports::wasmicro::inference::engine as wit;
 
 struct Component;
 
-struct ModelResource(engine::Model);
+struct ModelResource(std::rc::Rc<engine::Model>);
 
-/// Until a generating family lands, no generation can be started, so this is never built.
-struct GenerationResource;
+/// A generation keeps its model alive: the guest may drop the model handle first.
+struct GenerationResource {
+    model: std::rc::Rc<engine::Model>,
+    generation: std::cell::RefCell<engine::Generation>,
+}
 
 impl From<engine::Error> for wit::Error {
     fn from(e: engine::Error) -> wit::Error {
@@ -52,6 +55,18 @@ fn pooling_from_wit(p: wit::Pooling) -> engine::Pooling {
     }
 }
 
+fn generate_options(o: wit::GenerateOptions) -> engine::GenerateOptions {
+    engine::GenerateOptions {
+        max_new_tokens: o.max_new_tokens,
+        temperature: o.temperature,
+        top_k: o.top_k,
+        top_p: o.top_p,
+        repetition_penalty: o.repetition_penalty,
+        seed: o.seed,
+        stop: o.stop,
+    }
+}
+
 fn embed_options(o: wit::EmbedOptions) -> engine::EmbedOptions {
     engine::EmbedOptions {
         pooling: o.pooling.map(pooling_from_wit),
@@ -67,7 +82,7 @@ impl wit::Guest for Component {
 
     fn load(files: Vec<wit::File>) -> Result<wit::Model, wit::Error> {
         let files = files.into_iter().map(|f| (f.name, f.bytes)).collect();
-        Ok(wit::Model::new(ModelResource(engine::Model::load(files)?)))
+        Ok(wit::Model::new(ModelResource(std::rc::Rc::new(engine::Model::load(files)?))))
     }
 }
 
@@ -116,13 +131,16 @@ impl wit::GuestModel for ModelResource {
         Ok(self.0.embed_tokens(&text, &embed_options(options))?)
     }
 
-    fn generate(&self, prompt: String, _options: wit::GenerateOptions) -> Result<String, wit::Error> {
-        Ok(self.0.generate(&prompt)?)
+    fn generate(&self, prompt: String, options: wit::GenerateOptions) -> Result<String, wit::Error> {
+        Ok(self.0.generate(&prompt, &generate_options(options))?)
     }
 
-    fn generate_stream(&self, prompt: String, _options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
-        self.0.generate(&prompt)?;
-        Err(wit::Error::Unsupported("streaming needs a generating model".into()))
+    fn generate_stream(&self, prompt: String, options: wit::GenerateOptions) -> Result<wit::Generation, wit::Error> {
+        let generation = self.0.start_generation(&prompt, &generate_options(options))?;
+        Ok(wit::Generation::new(GenerationResource {
+            model: self.0.clone(),
+            generation: std::cell::RefCell::new(generation),
+        }))
     }
 
     fn classify(
@@ -154,7 +172,10 @@ fn unsupported_head(model: &engine::Model) -> wit::Error {
 
 impl wit::GuestGeneration for GenerationResource {
     fn next(&self) -> Result<Option<String>, wit::Error> {
-        Ok(None)
+        // Calls on one resource never nest, so the borrow is always free.
+        let mut generation =
+            self.generation.try_borrow_mut().map_err(|_| wit::Error::InvalidInput("generation busy".into()))?;
+        Ok(self.model.next_chunk(&mut generation)?)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod error;
 pub mod files;
+pub mod generate;
 pub mod json;
 pub use wasmicro_kernels as kernels;
 pub mod models;
@@ -19,7 +20,8 @@ mod bindings;
 use config::Config;
 pub use error::{Error, Result};
 use files::Files;
-use models::bert;
+pub use generate::{GenerateOptions, Generation};
+use models::{bert, gpt_neo, gpt_neox, gpt2};
 pub use pooling::Pooling;
 use safetensors::Checkpoint;
 use tokenizers::{Encoding, Tokenizer};
@@ -60,13 +62,30 @@ pub struct EmbedOptions {
 
 enum Architecture {
     Bert(bert::Config),
+    Gpt2(gpt2::Config),
+    GptNeo(gpt_neo::Config),
+    GptNeoX(gpt_neox::Config),
+}
+
+/// Shape facts every family reports in `ModelInfo`.
+struct Dims {
+    hidden: usize,
+    layers: usize,
+    heads: usize,
+    vocab: usize,
+    positions: usize,
 }
 
 pub struct Model {
     checkpoint: Checkpoint,
     architecture: Architecture,
     tokenizer: Tokenizer,
-    embedding: pooling::EmbeddingConfig,
+    /// How `embed` pools, for encoders.
+    embedding: Option<pooling::EmbeddingConfig>,
+    /// Generation ends at any of these ids.
+    eos: Vec<u32>,
+    /// Prepended when a prompt encodes to nothing.
+    bos: Option<u32>,
     info: ModelInfo,
 }
 
@@ -91,41 +110,108 @@ impl Model {
             .and_then(json::Value::as_str)
             .unwrap_or("")
             .to_owned();
-        match model_type {
-            "bert" | "roberta" | "xlm-roberta" | "camembert" | "distilbert" | "electra" => {}
-            "gpt2" | "gpt_neo" | "gpt_neox" | "t5" | "mt5" => {
-                return Err(Error::UnsupportedArchitecture(format!(
-                    "model_type '{model_type}' is recognised but its family is not implemented yet"
-                )));
-            }
-            other => {
-                return Err(Error::UnsupportedArchitecture(format!("model_type '{other}' is not supported")));
-            }
+        if !matches!(
+            model_type,
+            "bert"
+                | "roberta"
+                | "xlm-roberta"
+                | "camembert"
+                | "distilbert"
+                | "electra"
+                | "gpt2"
+                | "gpt_neo"
+                | "gpt_neox"
+        ) {
+            return Err(Error::UnsupportedArchitecture(format!("model_type '{model_type}' is not supported")));
         }
         let tokenizer = Tokenizer::from_files(&files, model_type)?;
         let weights = files.take("model.safetensors").ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
         let checkpoint = Checkpoint::parse(weights)?;
-        let bert_config = bert::Config::from_json(model_type, &config, &checkpoint)?;
-        // Bind once now so that a missing or misshapen tensor fails the load, not a later call.
-        bert::Weights::load(&checkpoint, &bert_config)?;
-        let embedding = pooling::EmbeddingConfig::from_files(&files, bert_config.max_tokens())?;
+        // Each family binds its weights once here, so that a missing or misshapen tensor fails
+        // the load rather than a later call.
+        let (architecture, family, dims) = match model_type {
+            "gpt2" => {
+                let c = gpt2::Config::from_json(&config, &checkpoint)?;
+                gpt2::Weights::load(&checkpoint, &c)?;
+                let dims = Dims {
+                    hidden: c.n_embd,
+                    layers: c.n_layer,
+                    heads: c.n_head,
+                    vocab: c.vocab_size,
+                    positions: c.n_positions,
+                };
+                (Architecture::Gpt2(c), Family::Gpt2, dims)
+            }
+            "gpt_neo" => {
+                let c = gpt_neo::Config::from_json(&config, &checkpoint)?;
+                gpt_neo::Weights::load(&checkpoint, &c)?;
+                let dims = Dims {
+                    hidden: c.hidden_size,
+                    layers: c.local.len(),
+                    heads: c.num_heads,
+                    vocab: c.vocab_size,
+                    positions: c.max_position_embeddings,
+                };
+                (Architecture::GptNeo(c), Family::Gpt2, dims)
+            }
+            "gpt_neox" => {
+                let c = gpt_neox::Config::from_json(&config, &checkpoint)?;
+                gpt_neox::Weights::load(&checkpoint, &c)?;
+                let dims = Dims {
+                    hidden: c.hidden_size,
+                    layers: c.num_layers,
+                    heads: c.num_heads,
+                    vocab: c.vocab_size,
+                    positions: c.max_position_embeddings,
+                };
+                (Architecture::GptNeoX(c), Family::Gpt2, dims)
+            }
+            _ => {
+                let c = bert::Config::from_json(model_type, &config, &checkpoint)?;
+                bert::Weights::load(&checkpoint, &c)?;
+                let dims = Dims {
+                    hidden: c.hidden_size,
+                    layers: c.num_layers,
+                    heads: c.num_heads,
+                    vocab: c.vocab_size,
+                    positions: c.max_position_embeddings,
+                };
+                (Architecture::Bert(c), Family::Bert, dims)
+            }
+        };
+        let embedding = match &architecture {
+            Architecture::Bert(c) => Some(pooling::EmbeddingConfig::from_files(&files, c.max_tokens())?),
+            _ => None,
+        };
+        let generation_config = files.json("generation_config.json", Error::InvalidConfig)?;
+        let token_ids = |key: &str| -> Vec<u32> {
+            let value = generation_config.as_ref().and_then(|g| g.field(key)).or_else(|| config.get(key));
+            match value {
+                Some(json::Value::Array(items)) => {
+                    items.iter().filter_map(|v| v.as_usize()).map(|i| i as u32).collect()
+                }
+                Some(v) => v.as_usize().map(|i| vec![i as u32]).unwrap_or_default(),
+                None => Vec::new(),
+            }
+        };
+        let (eos, bos) = (token_ids("eos_token_id"), token_ids("bos_token_id").first().copied());
         let info = ModelInfo {
-            family: Family::Bert,
+            family,
             model_type: model_type.to_owned(),
             architecture: architecture_name,
-            hidden_size: bert_config.hidden_size as u32,
-            num_layers: bert_config.num_layers as u32,
-            num_heads: bert_config.num_heads as u32,
-            vocab_size: bert_config.vocab_size as u32,
-            max_position_embeddings: bert_config.max_position_embeddings as u32,
+            hidden_size: dims.hidden as u32,
+            num_layers: dims.layers as u32,
+            num_heads: dims.heads as u32,
+            vocab_size: dims.vocab as u32,
+            max_position_embeddings: dims.positions as u32,
             dtype: checkpoint.dtype().name().to_owned(),
-            embedding_size: bert_config.hidden_size as u32,
-            pooling: embedding.pooling,
-            normalize: embedding.normalize,
-            max_input_tokens: embedding.max_tokens as u32,
+            embedding_size: if embedding.is_some() { dims.hidden as u32 } else { 0 },
+            pooling: embedding.as_ref().map_or(Pooling::Last, |e| e.pooling),
+            normalize: embedding.as_ref().is_some_and(|e| e.normalize),
+            max_input_tokens: embedding.as_ref().map_or(dims.positions, |e| e.max_tokens) as u32,
             labels: Vec::new(),
         };
-        Ok(Model { checkpoint, architecture: Architecture::Bert(bert_config), tokenizer, embedding, info })
+        Ok(Model { checkpoint, architecture, tokenizer, embedding, eos, bos, info })
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -151,8 +237,9 @@ impl Model {
     }
 
     pub fn embed_batch<S: AsRef<str>>(&self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
-        let pooling = options.pooling.unwrap_or(self.embedding.pooling);
-        let normalize = options.normalize.unwrap_or(self.embedding.normalize);
+        let embedding = self.embedding()?;
+        let pooling = options.pooling.unwrap_or(embedding.pooling);
+        let normalize = options.normalize.unwrap_or(embedding.normalize);
         let encodings =
             texts.iter().map(|t| self.encode_for_embedding(t.as_ref(), options)).collect::<Result<Vec<_>>>()?;
         let mut vectors = Vec::with_capacity(texts.len());
@@ -180,28 +267,74 @@ impl Model {
         Ok(hidden.chunks_exact(self.info.hidden_size as usize).map(<[f32]>::to_vec).collect())
     }
 
-    pub fn generate(&self, _prompt: &str) -> Result<String> {
-        Err(Error::Unsupported(format!(
-            "'{}' is an encoder: it embeds and classifies, it does not generate text",
-            self.info.model_type
-        )))
+    /// Starts generating after `prompt` (encoded as `tokenizer(prompt)` does).
+    pub fn start_generation(&self, prompt: &str, options: &GenerateOptions) -> Result<Generation> {
+        let mut ids = self.tokenizer.encode(prompt, None, true)?.ids;
+        if ids.is_empty() {
+            ids.extend(self.bos);
+        }
+        let capacity = ids.len() + options.max_new_tokens.unwrap_or(generate::DEFAULT_MAX_NEW_TOKENS) as usize;
+        let decoder: Box<dyn generate::Decoder> = match &self.architecture {
+            Architecture::Gpt2(c) => Box::new(gpt2::Gpt2::new(c, capacity)),
+            Architecture::GptNeo(c) => Box::new(gpt_neo::GptNeo::new(c, capacity)),
+            Architecture::GptNeoX(c) => Box::new(gpt_neox::GptNeoX::new(c, capacity)),
+            Architecture::Bert(_) => {
+                return Err(Error::Unsupported(format!(
+                    "'{}' is an encoder: it embeds and classifies, it does not generate text",
+                    self.info.model_type
+                )));
+            }
+        };
+        Generation::start(decoder, &self.checkpoint, ids, self.eos.clone(), options)
+    }
+
+    /// The next chunk of a generation this model started.
+    pub fn next_chunk(&self, generation: &mut Generation) -> Result<Option<String>> {
+        generation.next_chunk(&self.checkpoint, &self.tokenizer)
+    }
+
+    /// The generated text only (the prompt is not repeated).
+    pub fn generate(&self, prompt: &str, options: &GenerateOptions) -> Result<String> {
+        let mut generation = self.start_generation(prompt, options)?;
+        let mut text = String::new();
+        while let Some(chunk) = self.next_chunk(&mut generation)? {
+            text.push_str(&chunk);
+        }
+        Ok(text)
+    }
+
+    /// The ids `generate` produces (for tests against reference token sequences).
+    pub fn generate_ids(&self, prompt: &str, options: &GenerateOptions) -> Result<Vec<u32>> {
+        let mut generation = self.start_generation(prompt, options)?;
+        while self.next_chunk(&mut generation)?.is_some() {}
+        Ok(generation.generated_ids().to_vec())
+    }
+
+    fn embedding(&self) -> Result<&pooling::EmbeddingConfig> {
+        self.embedding.as_ref().ok_or_else(|| {
+            Error::Unsupported(format!(
+                "'{}' is a text generator: embedding is not implemented for it",
+                self.info.model_type
+            ))
+        })
     }
 
     fn encode_for_embedding(&self, text: &str, options: &EmbedOptions) -> Result<Encoding> {
-        let text = if self.embedding.lowercase_input {
+        let embedding = self.embedding()?;
+        let text = if embedding.lowercase_input {
             std::borrow::Cow::Owned(tokenizers::lowercase::python_lower(text))
         } else {
             std::borrow::Cow::Borrowed(text)
         };
         let limit = match options.max_tokens {
-            Some(n) if n as usize > self.embedding.model_max_tokens => {
+            Some(n) if n as usize > embedding.model_max_tokens => {
                 return Err(Error::InvalidInput(format!(
                     "max-tokens {n} exceeds the model's {} positions",
-                    self.embedding.model_max_tokens
+                    embedding.model_max_tokens
                 )));
             }
             Some(n) => n as usize,
-            None => self.embedding.max_tokens,
+            None => embedding.max_tokens,
         };
         if options.truncate == Some(false) {
             let encoding = self.tokenizer.encode(&text, None, true)?;
@@ -222,6 +355,7 @@ impl Model {
                 let weights = bert::Weights::load(&self.checkpoint, cfg)?;
                 bert::forward(cfg, &weights, sequences)
             }
+            _ => Err(Error::Unsupported(format!("'{}' has no encoder to embed with", self.info.model_type))),
         }
     }
 }

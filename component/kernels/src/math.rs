@@ -42,6 +42,93 @@ pub fn tanh(x: f32) -> f32 {
     y.copysign(x)
 }
 
+/// Natural logarithm in f64, by `x = m·2ᵉ` with m in [√½, √2) and the atanh series (|z| ≤
+/// 0.172, 20 terms: below f64 round-off). Written out because libm's costs ~3 KB of wasm.
+pub fn ln(x: f64) -> f64 {
+    if x.is_nan() || x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if x.is_infinite() {
+        return x;
+    }
+    let (mut m, mut e) = (x, 0i32);
+    while m >= std::f64::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    while m < std::f64::consts::FRAC_1_SQRT_2 {
+        m *= 2.0;
+        e -= 1;
+    }
+    let z = (m - 1.0) / (m + 1.0);
+    let z2 = z * z;
+    let (mut term, mut sum) = (z, 0.0);
+    for k in 0..20 {
+        sum += term / (2 * k + 1) as f64;
+        term *= z2;
+    }
+    e as f64 * std::f64::consts::LN_2 + 2.0 * sum
+}
+
+/// e^x in f64: x = k·ln2 + r with |r| ≤ ln2/2, Taylor series of e^r (22 terms), times 2ᵏ.
+pub fn exp64(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    if x > 709.0 {
+        return f64::INFINITY;
+    }
+    if x < -745.0 {
+        return 0.0;
+    }
+    // ln 2 in two parts (Cody–Waite), so that k·ln2 is exact enough for every k.
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let k = (x / std::f64::consts::LN_2).round();
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for n in 1..22 {
+        term *= r / n as f64;
+        sum += term;
+    }
+    let (mut scale, mut k) = (1.0f64, k as i32);
+    while k > 0 {
+        scale *= 2.0;
+        k -= 1;
+    }
+    while k < 0 {
+        scale *= 0.5;
+        k += 1;
+    }
+    sum * scale
+}
+
+/// (sin x, cos x) in f64 for |x| up to ~1e6 (rotary angles are position × frequency):
+/// reduction by π/2 in two parts, then Taylor series on [−π/4, π/4].
+pub fn sin_cos(x: f64) -> (f64, f64) {
+    const PI_2_HI: f64 = 1.570_796_326_734_125_6;
+    const PI_2_LO: f64 = 6.077_100_506_506_192e-11;
+    let quadrant = (x / std::f64::consts::FRAC_PI_2).round();
+    let r = (x - quadrant * PI_2_HI) - quadrant * PI_2_LO;
+    let r2 = r * r;
+    let (mut s, mut c, mut term_s, mut term_c) = (0.0, 0.0, r, 1.0);
+    for n in 0..12 {
+        s += term_s;
+        c += term_c;
+        term_s *= -r2 / ((2 * n + 2) * (2 * n + 3)) as f64;
+        term_c *= -r2 / ((2 * n + 1) * (2 * n + 2)) as f64;
+    }
+    match (quadrant as i64).rem_euclid(4) {
+        0 => (s, c),
+        1 => (c, -s),
+        2 => (-s, -c),
+        _ => (-c, s),
+    }
+}
+
 /// Σ f(x) in the kernels' lane order: four lane sums over steps of 4, folded as
 /// `(l0 + l2) + (l1 + l3)`, then the tail in order. Both bodies agree bit for bit.
 #[inline(always)]
@@ -156,6 +243,26 @@ mod tests {
 
     fn ulps(a: f32, b: f32) -> u32 {
         (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs() as u32
+    }
+
+    #[test]
+    fn f64_functions_match_libm() {
+        let mut x = 1e-6f64;
+        while x < 1e6 {
+            assert!((ln(x) - x.ln()).abs() <= 1e-15 * x.ln().abs().max(1.0), "ln({x})");
+            x *= 1.37;
+        }
+        let mut x = -700.0f64;
+        while x < 700.0 {
+            assert!((exp64(x) - x.exp()).abs() <= 1e-15 * x.exp(), "exp({x})");
+            x += 0.731;
+        }
+        let mut x = -5000.0f64;
+        while x < 5000.0 {
+            let (s, c) = sin_cos(x);
+            assert!((s - x.sin()).abs() < 1e-12 && (c - x.cos()).abs() < 1e-12, "sin_cos({x})");
+            x += 0.917;
+        }
     }
 
     #[test]

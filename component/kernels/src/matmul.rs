@@ -201,7 +201,8 @@ pub mod simd {
         let (xp, wp) = (x.as_ptr(), w.as_ptr());
         for kk in 0..k {
             // SAFETY: kk < k and n + 4C ≤ n_out, within the caller's bounds.
-            let wv: [v128; C] = core::array::from_fn(|c| unsafe { v128_load(wp.add(kk * n_out + n + 4 * c) as *const v128) });
+            let wv: [v128; C] =
+                core::array::from_fn(|c| unsafe { v128_load(wp.add(kk * n_out + n + 4 * c) as *const v128) });
             for r in 0..R {
                 let xv = f32x4_splat(unsafe { *xp.add((r0 + r) * k + kk) });
                 for c in 0..C {
@@ -216,7 +217,12 @@ pub mod simd {
     fn rows_kn<const R: usize>(x: &[f32], r0: usize, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
         let store = |out: &mut [f32], r: usize, n: usize, v: v128| {
-            let lanes = [f32x4_extract_lane::<0>(v), f32x4_extract_lane::<1>(v), f32x4_extract_lane::<2>(v), f32x4_extract_lane::<3>(v)];
+            let lanes = [
+                f32x4_extract_lane::<0>(v),
+                f32x4_extract_lane::<1>(v),
+                f32x4_extract_lane::<2>(v),
+                f32x4_extract_lane::<3>(v),
+            ];
             for (c, lane) in lanes.into_iter().enumerate() {
                 out[(r0 + r) * n_out + n + c] = super::with_bias(lane, bias, n + c);
             }

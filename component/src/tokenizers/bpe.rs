@@ -150,13 +150,9 @@ fn char_to_byte(c: char) -> Option<u8> {
     BYTE_CHARS.iter().position(|&code| code as u32 == c as u32).map(|b| b as u8)
 }
 
-/// The `ByteLevel` decoder: characters back to bytes, then lossy UTF-8, as `tokenizers` does.
+/// The `ByteLevel` decoder: characters back to bytes (then lossy UTF-8, as `tokenizers` does).
 /// A token with a character outside the byte alphabet (an added token) contributes its own
 /// UTF-8 bytes.
-pub fn decode_byte_level(tokens: &[&str]) -> String {
-    String::from_utf8_lossy(&decode_bytes(tokens.iter().copied())).into_owned()
-}
-
 pub fn decode_bytes<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<u8> {
     let mut bytes = Vec::new();
     for token in tokens {

@@ -20,7 +20,7 @@ pub fn push_lowercase(c: char, out: &mut String) {
     let run = table::RUNS.partition_point(|r| r.0 <= code).checked_sub(1).map(|i| table::RUNS[i]);
     let lowered = run.and_then(|(start, count, stride, delta)| {
         let offset = code - start;
-        (offset % stride as u32 == 0 && offset / (stride as u32) < count as u32)
+        (offset.is_multiple_of(stride as u32) && offset / (stride as u32) < count as u32)
             .then(|| char::from_u32(code.wrapping_add_signed(delta)))
             .flatten()
     });

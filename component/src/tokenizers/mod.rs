@@ -491,6 +491,12 @@ impl Tokenizer {
 
     /// Text of `ids`, as `tokenizer.decode(ids, skip_special_tokens=…)`.
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        Ok(String::from_utf8_lossy(&self.decode_bytes(ids, skip_special_tokens)?).into_owned())
+    }
+
+    /// The bytes `decode` turns into text. Byte-level vocabularies may end inside a UTF-8
+    /// sequence, which streaming must hold back rather than replace.
+    pub fn decode_bytes(&self, ids: &[u32], skip_special_tokens: bool) -> Result<Vec<u8>> {
         let mut tokens = Vec::with_capacity(ids.len());
         for &id in ids {
             let added = self.added.iter().find(|t| t.id == id);
@@ -506,9 +512,9 @@ impl Tokenizer {
             }
         }
         Ok(match self.decoder {
-            Decoder::WordPiece { cleanup } => wordpiece::decode(&tokens, cleanup),
-            Decoder::ByteLevel => bpe::decode_byte_level(&tokens),
-            Decoder::Plain => tokens.join(" "),
+            Decoder::WordPiece { cleanup } => wordpiece::decode(&tokens, cleanup).into_bytes(),
+            Decoder::ByteLevel => bpe::decode_bytes(tokens.iter().copied()),
+            Decoder::Plain => tokens.join(" ").into_bytes(),
         })
     }
 }

@@ -1,0 +1,179 @@
+//! GPT-2: pre-LayerNorm decoder blocks with fused `c_attn` Conv1D projections (weights stored
+//! `[in][out]`), learned positions, and the language-model head tied to the token embeddings
+//! (read from the same tensor, never copied).
+
+use super::{Conv1D, KvCache, LayerNorm, add_in_place, embed_tokens, last_logits};
+use crate::config::Config as Json;
+use crate::error::{Error, Result};
+use crate::generate::Decoder;
+use crate::kernels::act::Activation;
+use crate::kernels::attention::{Attention, Scratch};
+use crate::safetensors::Checkpoint;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub vocab_size: usize,
+    pub n_positions: usize,
+    pub n_embd: usize,
+    pub n_layer: usize,
+    pub n_head: usize,
+    pub n_inner: usize,
+    pub activation: Activation,
+    pub layer_norm_epsilon: f32,
+    pub scale_attn_weights: bool,
+    pub scale_attn_by_inverse_layer_idx: bool,
+    /// `transformer.` in `GPT2LMHeadModel` checkpoints, empty in `GPT2Model` ones.
+    pub prefix: String,
+}
+
+impl Config {
+    pub fn from_json(json: &Json, ck: &Checkpoint) -> Result<Config> {
+        let n_embd = json.size("n_embd")?;
+        let n_head = json.size("n_head")?;
+        if n_embd % n_head != 0 {
+            return Err(Error::InvalidConfig(format!(
+                "config.json: n_embd {n_embd} is not a multiple of {n_head} heads"
+            )));
+        }
+        let activation_name = json.str_or("activation_function", "gelu_new")?;
+        Ok(Config {
+            vocab_size: json.size("vocab_size")?,
+            n_positions: json.size("n_positions")?,
+            n_embd,
+            n_layer: json.size("n_layer")?,
+            n_head,
+            n_inner: match json.get("n_inner") {
+                None => 4 * n_embd,
+                Some(_) => json.size("n_inner")?,
+            },
+            activation: Activation::from_name(activation_name).ok_or_else(|| {
+                Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
+            })?,
+            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-5)?,
+            scale_attn_weights: json.bool_or("scale_attn_weights", true)?,
+            scale_attn_by_inverse_layer_idx: json.bool_or("scale_attn_by_inverse_layer_idx", false)?,
+            prefix: super::find_prefix(ck, &["transformer."], "wte.weight")?,
+        })
+    }
+}
+
+pub struct Layer<'w> {
+    pub ln_1: LayerNorm<'w>,
+    /// `[n_embd][3 · n_embd]`: queries, keys and values side by side.
+    pub c_attn: Conv1D<'w>,
+    pub c_proj: Conv1D<'w>,
+    pub ln_2: LayerNorm<'w>,
+    pub c_fc: Conv1D<'w>,
+    pub mlp_c_proj: Conv1D<'w>,
+}
+
+pub struct Weights<'w> {
+    /// `[vocab_size][n_embd]`, also the language-model head.
+    pub wte: &'w [f32],
+    /// `[n_positions][n_embd]`
+    pub wpe: &'w [f32],
+    pub h: Vec<Layer<'w>>,
+    pub ln_f: LayerNorm<'w>,
+    /// `lm_head.weight` when the checkpoint has its own, else `wte`.
+    pub lm_head: &'w [f32],
+}
+
+impl<'w> Weights<'w> {
+    pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
+        let (p, e, eps) = (&cfg.prefix, cfg.n_embd, cfg.layer_norm_epsilon);
+        let mut h = Vec::with_capacity(cfg.n_layer);
+        for i in 0..cfg.n_layer {
+            let l = format!("{p}h.{i}");
+            h.push(Layer {
+                ln_1: LayerNorm::load(ck, &format!("{l}.ln_1"), e, eps)?,
+                c_attn: Conv1D::load(ck, &format!("{l}.attn.c_attn"), e, 3 * e)?,
+                c_proj: Conv1D::load(ck, &format!("{l}.attn.c_proj"), e, e)?,
+                ln_2: LayerNorm::load(ck, &format!("{l}.ln_2"), e, eps)?,
+                c_fc: Conv1D::load(ck, &format!("{l}.mlp.c_fc"), e, cfg.n_inner)?,
+                mlp_c_proj: Conv1D::load(ck, &format!("{l}.mlp.c_proj"), cfg.n_inner, e)?,
+            });
+        }
+        let wte = ck.tensor(&format!("{p}wte.weight"), &[cfg.vocab_size, e])?;
+        Ok(Weights {
+            wte,
+            wpe: ck.tensor(&format!("{p}wpe.weight"), &[cfg.n_positions, e])?,
+            h,
+            ln_f: LayerNorm::load(ck, &format!("{p}ln_f"), e, eps)?,
+            lm_head: if ck.contains("lm_head.weight") {
+                ck.tensor("lm_head.weight", &[cfg.vocab_size, e])?
+            } else {
+                wte
+            },
+        })
+    }
+}
+
+/// A generation's state: the KV cache of every layer.
+pub struct Gpt2 {
+    cfg: Config,
+    caches: Vec<KvCache>,
+    capacity: usize,
+    scratch: Scratch,
+}
+
+impl Gpt2 {
+    /// Room for `capacity` positions (at most the model's).
+    pub fn new(cfg: &Config, capacity: usize) -> Gpt2 {
+        let capacity = capacity.min(cfg.n_positions);
+        Gpt2 {
+            caches: (0..cfg.n_layer).map(|_| KvCache::new(capacity, cfg.n_embd)).collect(),
+            cfg: cfg.clone(),
+            capacity,
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+impl Decoder for Gpt2 {
+    fn remaining_positions(&self) -> usize {
+        self.capacity - self.caches.first().map_or(0, KvCache::len)
+    }
+
+    fn feed(&mut self, ck: &Checkpoint, tokens: &[u32]) -> Result<Vec<f32>> {
+        let (cfg, e) = (&self.cfg, self.cfg.n_embd);
+        if tokens.is_empty() || tokens.len() > self.remaining_positions() {
+            return Err(Error::InvalidInput(format!("{} tokens do not fit the remaining positions", tokens.len())));
+        }
+        let w = Weights::load(ck, cfg)?;
+        let start = self.caches.first().map_or(0, KvCache::len);
+        let mut x = embed_tokens(w.wte, e, tokens)?;
+        for (t, row) in x.chunks_exact_mut(e).enumerate() {
+            add_in_place(row, &w.wpe[(start + t) * e..(start + t + 1) * e]);
+        }
+        let head_dim = e / cfg.n_head;
+        for (index, (layer, cache)) in w.h.iter().zip(&mut self.caches).enumerate() {
+            let mut a = x.clone();
+            layer.ln_1.forward(&mut a);
+            let qkv = layer.c_attn.forward(&a);
+            let (mut q, mut k, mut v) =
+                (Vec::with_capacity(a.len()), Vec::with_capacity(a.len()), Vec::with_capacity(a.len()));
+            for row in qkv.chunks_exact(3 * e) {
+                q.extend_from_slice(&row[..e]);
+                k.extend_from_slice(&row[e..2 * e]);
+                v.extend_from_slice(&row[2 * e..]);
+            }
+            cache.append(&k, &v);
+            let mut scale = if cfg.scale_attn_weights { 1.0 / (head_dim as f32).sqrt() } else { 1.0 };
+            if cfg.scale_attn_by_inverse_layer_idx {
+                scale /= (index + 1) as f32;
+            }
+            let attention = Attention { heads: cfg.n_head, head_dim, scale, bias: None, causal: true, window: None };
+            let mut context = vec![0.0; q.len()];
+            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.scratch);
+            add_in_place(&mut x, &layer.c_proj.forward(&context));
+            let mut m = x.clone();
+            layer.ln_2.forward(&mut m);
+            let mut inner = layer.c_fc.forward(&m);
+            cfg.activation.apply(&mut inner);
+            add_in_place(&mut x, &layer.mlp_c_proj.forward(&inner));
+        }
+        let last = x.len() - e;
+        w.ln_f.forward(&mut x[last..]);
+        Ok(last_logits(&x, e, w.lm_head, None))
+    }
+}

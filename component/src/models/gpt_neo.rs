@@ -1,0 +1,201 @@
+//! GPT-Neo: GPT-2's block with separate bias-free q/k/v projections, `nn.Linear` layers, no
+//! attention scaling, and layers alternating between global attention and local attention
+//! over the last `window_size` positions.
+
+use super::{KvCache, LayerNorm, Linear, add_in_place, embed_tokens, last_logits};
+use crate::config::Config as Json;
+use crate::error::{Error, Result};
+use crate::generate::Decoder;
+use crate::json::Value;
+use crate::kernels::act::Activation;
+use crate::kernels::attention::{Attention, Scratch};
+use crate::safetensors::Checkpoint;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub vocab_size: usize,
+    pub max_position_embeddings: usize,
+    pub hidden_size: usize,
+    pub num_heads: usize,
+    pub intermediate_size: usize,
+    pub activation: Activation,
+    pub layer_norm_epsilon: f32,
+    pub window_size: usize,
+    /// Per layer: whether its attention is local.
+    pub local: Vec<bool>,
+    pub prefix: String,
+}
+
+impl Config {
+    pub fn from_json(json: &Json, ck: &Checkpoint) -> Result<Config> {
+        let hidden_size = json.size("hidden_size")?;
+        let num_heads = json.size("num_heads")?;
+        if hidden_size % num_heads != 0 {
+            return Err(Error::InvalidConfig(format!(
+                "config.json: hidden_size {hidden_size} is not a multiple of {num_heads} heads"
+            )));
+        }
+        // attention_types: [[["global", "local"], 2]] → global, local, global, local.
+        let bad_types =
+            || Error::InvalidConfig("config.json: 'attention_types' is not [[[kinds...], repeat], ...]".into());
+        let mut local = Vec::new();
+        for group in json.get("attention_types").and_then(Value::as_array).ok_or_else(bad_types)? {
+            let (kinds, repeat) = match group.as_array() {
+                Some([kinds, repeat]) => {
+                    (kinds.as_array().ok_or_else(bad_types)?, repeat.as_usize().ok_or_else(bad_types)?)
+                }
+                _ => return Err(bad_types()),
+            };
+            for _ in 0..repeat {
+                for kind in kinds {
+                    match kind.as_str() {
+                        Some("global") => local.push(false),
+                        Some("local") => local.push(true),
+                        _ => return Err(bad_types()),
+                    }
+                }
+            }
+        }
+        let num_layers = json.size("num_layers")?;
+        if local.len() != num_layers {
+            return Err(Error::InvalidConfig(format!(
+                "config.json: attention_types give {} layers, num_layers is {num_layers}",
+                local.len()
+            )));
+        }
+        let activation_name = json.str_or("activation_function", "gelu_new")?;
+        Ok(Config {
+            vocab_size: json.size("vocab_size")?,
+            max_position_embeddings: json.size("max_position_embeddings")?,
+            hidden_size,
+            num_heads,
+            intermediate_size: match json.get("intermediate_size") {
+                None => 4 * hidden_size,
+                Some(_) => json.size("intermediate_size")?,
+            },
+            activation: Activation::from_name(activation_name).ok_or_else(|| {
+                Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
+            })?,
+            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-5)?,
+            window_size: json.size("window_size")?,
+            local,
+            prefix: super::find_prefix(ck, &["transformer."], "wte.weight")?,
+        })
+    }
+}
+
+pub struct Layer<'w> {
+    pub ln_1: LayerNorm<'w>,
+    pub q_proj: Linear<'w>,
+    pub k_proj: Linear<'w>,
+    pub v_proj: Linear<'w>,
+    pub out_proj: Linear<'w>,
+    pub ln_2: LayerNorm<'w>,
+    pub c_fc: Linear<'w>,
+    pub c_proj: Linear<'w>,
+}
+
+pub struct Weights<'w> {
+    /// `[vocab_size][hidden_size]`, also the language-model head.
+    pub wte: &'w [f32],
+    /// `[max_position_embeddings][hidden_size]`
+    pub wpe: &'w [f32],
+    pub h: Vec<Layer<'w>>,
+    pub ln_f: LayerNorm<'w>,
+    pub lm_head: &'w [f32],
+}
+
+impl<'w> Weights<'w> {
+    pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
+        let (p, e, i, eps) = (&cfg.prefix, cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_epsilon);
+        let mut h = Vec::with_capacity(cfg.local.len());
+        for n in 0..cfg.local.len() {
+            let l = format!("{p}h.{n}");
+            h.push(Layer {
+                ln_1: LayerNorm::load(ck, &format!("{l}.ln_1"), e, eps)?,
+                q_proj: Linear::load_without_bias(ck, &format!("{l}.attn.attention.q_proj"), e, e)?,
+                k_proj: Linear::load_without_bias(ck, &format!("{l}.attn.attention.k_proj"), e, e)?,
+                v_proj: Linear::load_without_bias(ck, &format!("{l}.attn.attention.v_proj"), e, e)?,
+                out_proj: Linear::load(ck, &format!("{l}.attn.attention.out_proj"), e, e)?,
+                ln_2: LayerNorm::load(ck, &format!("{l}.ln_2"), e, eps)?,
+                c_fc: Linear::load(ck, &format!("{l}.mlp.c_fc"), e, i)?,
+                c_proj: Linear::load(ck, &format!("{l}.mlp.c_proj"), i, e)?,
+            });
+        }
+        let wte = ck.tensor(&format!("{p}wte.weight"), &[cfg.vocab_size, e])?;
+        Ok(Weights {
+            wte,
+            wpe: ck.tensor(&format!("{p}wpe.weight"), &[cfg.max_position_embeddings, e])?,
+            h,
+            ln_f: LayerNorm::load(ck, &format!("{p}ln_f"), e, eps)?,
+            lm_head: if ck.contains("lm_head.weight") {
+                ck.tensor("lm_head.weight", &[cfg.vocab_size, e])?
+            } else {
+                wte
+            },
+        })
+    }
+}
+
+pub struct GptNeo {
+    cfg: Config,
+    caches: Vec<KvCache>,
+    capacity: usize,
+    scratch: Scratch,
+}
+
+impl GptNeo {
+    pub fn new(cfg: &Config, capacity: usize) -> GptNeo {
+        let capacity = capacity.min(cfg.max_position_embeddings);
+        GptNeo {
+            caches: cfg.local.iter().map(|_| KvCache::new(capacity, cfg.hidden_size)).collect(),
+            cfg: cfg.clone(),
+            capacity,
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+impl Decoder for GptNeo {
+    fn remaining_positions(&self) -> usize {
+        self.capacity - self.caches.first().map_or(0, KvCache::len)
+    }
+
+    fn feed(&mut self, ck: &Checkpoint, tokens: &[u32]) -> Result<Vec<f32>> {
+        let (cfg, e) = (&self.cfg, self.cfg.hidden_size);
+        if tokens.is_empty() || tokens.len() > self.remaining_positions() {
+            return Err(Error::InvalidInput(format!("{} tokens do not fit the remaining positions", tokens.len())));
+        }
+        let w = Weights::load(ck, cfg)?;
+        let start = self.caches.first().map_or(0, KvCache::len);
+        let mut x = embed_tokens(w.wte, e, tokens)?;
+        for (t, row) in x.chunks_exact_mut(e).enumerate() {
+            add_in_place(row, &w.wpe[(start + t) * e..(start + t + 1) * e]);
+        }
+        for ((layer, cache), &local) in w.h.iter().zip(&mut self.caches).zip(&cfg.local) {
+            let mut a = x.clone();
+            layer.ln_1.forward(&mut a);
+            let (q, k, v) = (layer.q_proj.forward(&a), layer.k_proj.forward(&a), layer.v_proj.forward(&a));
+            cache.append(&k, &v);
+            let attention = Attention {
+                heads: cfg.num_heads,
+                head_dim: e / cfg.num_heads,
+                scale: 1.0,
+                bias: None,
+                causal: true,
+                window: local.then_some(cfg.window_size),
+            };
+            let mut context = vec![0.0; q.len()];
+            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.scratch);
+            add_in_place(&mut x, &layer.out_proj.forward(&context));
+            let mut m = x.clone();
+            layer.ln_2.forward(&mut m);
+            let mut inner = layer.c_fc.forward(&m);
+            cfg.activation.apply(&mut inner);
+            add_in_place(&mut x, &layer.c_proj.forward(&inner));
+        }
+        let last = x.len() - e;
+        w.ln_f.forward(&mut x[last..]);
+        Ok(last_logits(&x, e, w.lm_head, None))
+    }
+}
