@@ -54,3 +54,21 @@ fn decode_inverts_tokenize_for_plain_text() {
     let unknown = model.decode(&[1_000_000], true);
     assert!(matches!(unknown, Err(wasmicro::Error::Model { kind: "invalid-input", .. })), "{unknown:?}");
 }
+
+/// The tiny checkpoints' own tokenizers (cased WordPiece, byte-level BPE with RoBERTa's
+/// template and `<mask>` lstrip) on the same corpus.
+#[test]
+fn tiny_tokenizers_equal_hf_tokenizers_on_the_corpus() {
+    let reference = read_json("reference/tiny_tokenize.json");
+    let corpus = read_json("corpus/tokenizer_corpus.json");
+    let texts = corpus.as_array().expect("corpus lines");
+    for name in ["bert", "bert_cased", "roberta"] {
+        let expected = reference[name].as_array().expect("ids per line");
+        assert_eq!(expected.len(), texts.len());
+        let cases: Vec<serde_json::Value> =
+            texts.iter().zip(expected).map(|(text, ids)| serde_json::json!({"text": text, "ids": ids})).collect();
+        let mut model = Model::from_dir(engine(), wasmicro_tests::fixture(&format!("tiny/{name}"))).expect("loads");
+        println!("{name}:");
+        assert_corpus_parity(&mut model, &serde_json::json!({ "cases": cases }));
+    }
+}
