@@ -31,7 +31,7 @@ fn edit_header(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u
     let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).expect("header JSON");
     edit(&mut header);
     let mut text = serde_json::to_string(&header).expect("serialises");
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(' ');
     }
     let mut out = (text.len() as u64).to_le_bytes().to_vec();

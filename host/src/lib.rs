@@ -155,13 +155,11 @@ fn compile_cached(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Component> 
     bytes.hash(&mut hasher);
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let path = cache_dir().map(|d| d.join("compiled").join(format!("{:016x}.cwasm", hasher.finish())));
-    if let Some(path) = &path {
-        if path.exists() {
-            // SAFETY: the file was written by `Component::serialize` of this very wasmtime
-            // build (its hash is in the name) into our own cache directory.
-            if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
-                return Ok(component);
-            }
+    if let Some(path) = path.as_ref().filter(|p| p.exists()) {
+        // SAFETY: the file was written by `Component::serialize` of this very wasmtime
+        // build (its hash is in the name) into our own cache directory.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, path) } {
+            return Ok(component);
         }
     }
     let component = Component::new(engine, bytes)?;
@@ -342,12 +340,15 @@ impl Model {
     }
 }
 
+// The bindgen-generated types cannot take a derive of their own.
+#[allow(clippy::derivable_impls)]
 impl Default for EmbedOptions {
     fn default() -> EmbedOptions {
         EmbedOptions { pooling: None, normalize: None, max_tokens: None, truncate: None }
     }
 }
 
+#[allow(clippy::derivable_impls)]
 impl Default for GenerateOptions {
     fn default() -> GenerateOptions {
         GenerateOptions {

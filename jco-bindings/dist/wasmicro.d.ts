@@ -12,7 +12,6 @@ import type * as WasiCliTerminalStdout from './interfaces/wasi-cli-terminal-stdo
 import type * as WasiIoError from './interfaces/wasi-io-error.js'; // wasi:io/error@0.2.6
 import type * as WasiIoPoll from './interfaces/wasi-io-poll.js'; // wasi:io/poll@0.2.6
 import type * as WasiIoStreams from './interfaces/wasi-io-streams.js'; // wasi:io/streams@0.2.6
-import type * as WasiRandomInsecureSeed from './interfaces/wasi-random-insecure-seed.js'; // wasi:random/insecure-seed@0.2.6
 import type * as WasmicroInferenceEngine from './interfaces/wasmicro-inference-engine.js'; // wasmicro:inference/engine@0.1.0
 export interface ImportObject {
   'wasi:cli/environment@0.2.6': typeof WasiCliEnvironment,
@@ -28,7 +27,6 @@ export interface ImportObject {
   'wasi:io/error@0.2.6': typeof WasiIoError,
   'wasi:io/poll@0.2.6': typeof WasiIoPoll,
   'wasi:io/streams@0.2.6': typeof WasiIoStreams,
-  'wasi:random/insecure-seed@0.2.6': typeof WasiRandomInsecureSeed,
 }
 export interface Root {
   'wasmicro:inference/engine@0.1.0': typeof WasmicroInferenceEngine,

@@ -3804,20 +3804,12 @@ if (OutputStream=== undefined) {
   throw err;
 }
 
-const { insecureSeed } = imports['wasi:random/insecure-seed'];
-
-if (insecureSeed=== undefined) {
-  const err = new Error("unexpectedly undefined instance import 'insecureSeed', was 'insecureSeed' available at instantiation?");
-  console.error("ERROR:", err.toString());
-  throw err;
-}
-
 let gen= (function* _initGenerator () {
   const instanceFlags0 = new WebAssembly.Global({ value: "i32", mutable: true }, 1);
   INSTANCE_FLAGS.set(0, instanceFlags0);
   let exports0;
   
-  const _trampoline9 = function(arg0) {
+  const _trampoline10 = function(arg0) {
     let variant0;
     switch (arg0) {
       case 0: {
@@ -3915,7 +3907,7 @@ let gen= (function* _initGenerator () {
     task.resolve([ret]);
     task.exit();
   }
-  _trampoline9.fnName = 'wasi:cli/exit@0.2.6#exit';
+  _trampoline10.fnName = 'wasi:cli/exit@0.2.6#exit';
   
   const handleTable0 = [T_FLAG, 0];
   handleTable0._createdReps = new Set();
@@ -3927,7 +3919,7 @@ let gen= (function* _initGenerator () {
   
   HANDLE_TABLES[0] = handleTable0;
   
-  const _trampoline10 = function(arg0) {
+  const _trampoline11 = function(arg0) {
     var handle1 = arg0;
     
     var rep2 = handleTable0[(handle1 << 1) + 1] & ~T_FLAG;
@@ -4026,7 +4018,7 @@ let gen= (function* _initGenerator () {
     task.resolve([ret]);
     task.exit();
   }
-  _trampoline10.fnName = 'wasi:io/poll@0.2.6#block';
+  _trampoline11.fnName = 'wasi:io/poll@0.2.6#block';
   
   const handleTable3 = [T_FLAG, 0];
   handleTable3._createdReps = new Set();
@@ -4038,7 +4030,7 @@ let gen= (function* _initGenerator () {
   
   HANDLE_TABLES[3] = handleTable3;
   
-  const _trampoline11 = function(arg0) {
+  const _trampoline12 = function(arg0) {
     var handle1 = arg0;
     
     var rep2 = handleTable3[(handle1 << 1) + 1] & ~T_FLAG;
@@ -4149,7 +4141,7 @@ let gen= (function* _initGenerator () {
     task.exit();
     return handle3;
   }
-  _trampoline11.fnName = 'wasi:io/streams@0.2.6#subscribe';
+  _trampoline12.fnName = 'wasi:io/streams@0.2.6#subscribe';
   
   const handleTable2 = [T_FLAG, 0];
   handleTable2._createdReps = new Set();
@@ -4161,7 +4153,7 @@ let gen= (function* _initGenerator () {
   
   HANDLE_TABLES[2] = handleTable2;
   
-  const _trampoline12 = function() {
+  const _trampoline13 = function() {
     _debugLog('[iface="wasi:cli/stdin@0.2.6", function="get-stdin"] [Instruction::CallInterface] (sync, @ enter)');
     const hostProvided = true;
     
@@ -4251,9 +4243,9 @@ let gen= (function* _initGenerator () {
     task.exit();
     return handle0;
   }
-  _trampoline12.fnName = 'wasi:cli/stdin@0.2.6#getStdin';
+  _trampoline13.fnName = 'wasi:cli/stdin@0.2.6#getStdin';
   
-  const _trampoline13 = function() {
+  const _trampoline14 = function() {
     _debugLog('[iface="wasi:cli/stdout@0.2.6", function="get-stdout"] [Instruction::CallInterface] (sync, @ enter)');
     const hostProvided = true;
     
@@ -4343,9 +4335,9 @@ let gen= (function* _initGenerator () {
     task.exit();
     return handle0;
   }
-  _trampoline13.fnName = 'wasi:cli/stdout@0.2.6#getStdout';
+  _trampoline14.fnName = 'wasi:cli/stdout@0.2.6#getStdout';
   
-  const _trampoline14 = function() {
+  const _trampoline15 = function() {
     _debugLog('[iface="wasi:cli/stderr@0.2.6", function="get-stderr"] [Instruction::CallInterface] (sync, @ enter)');
     const hostProvided = true;
     
@@ -4435,94 +4427,11 @@ let gen= (function* _initGenerator () {
     task.exit();
     return handle0;
   }
-  _trampoline14.fnName = 'wasi:cli/stderr@0.2.6#getStderr';
+  _trampoline15.fnName = 'wasi:cli/stderr@0.2.6#getStderr';
   let exports1;
   let memory0;
   let realloc0;
   let realloc0Async;
-  
-  const _trampoline15 = function(arg0) {
-    _debugLog('[iface="wasi:random/insecure-seed@0.2.6", function="insecure-seed"] [Instruction::CallInterface] (sync, @ enter)');
-    const hostProvided = true;
-    
-    let parentTask;
-    let task;
-    let subtask;
-    
-    const createTask = () => {
-      const results = createNewCurrentTask({
-        componentIdx: -1,
-        isAsync: false,
-        entryFnName: 'insecureSeed',
-        getCallbackFn: () => null,
-        callbackFnName: null,
-        errHandling: 'none',
-        callingWasmExport: false,
-      });
-      task = results[0];
-    };
-    
-    taskCreation: {
-      parentTask = getCurrentTask(
-      0,
-      _getGlobalCurrentTaskMeta(0)?.taskID,
-      )?.task;
-      
-      if (!parentTask) {
-        createTask();
-        break taskCreation;
-      }
-      
-      createTask();
-      
-      if (hostProvided) {
-        subtask = parentTask.getLatestSubtask();
-        if (!subtask) {
-          throw new Error(`Missing subtask (in parent task [${parentTask.id()}]) for host import, has the import been lowered? (ensure asyncImports are set properly)`);
-        }
-        task.setParentSubtask(subtask);
-      }
-    }
-    
-    const started = task.enterSync();
-    let ret;
-    
-    
-    try {
-      ret = _withGlobalCurrentTaskMeta({
-        componentIdx: task.componentIdx(),
-        taskID: task.id(),
-        fn: () => _trackHostOperation(() => insecureSeed()),
-      })
-      ;
-    } catch (err) {
-      
-      _debugLog('[Instruction::CallInterface] error during sync call', {
-        taskID: task.id(),
-        subtaskID: task.getParentSubtask()?.id(),
-        err,
-      });
-      getOrCreateAsyncState(0).markTrapped(err);
-      task.setErrored(err);
-      task.reject(err);
-      task.exit();
-      throw err;
-      
-    }
-    
-    var [tuple0_0, tuple0_1] = ret;
-    dataView(memory0).setBigInt64(arg0 + 0, toUint64(tuple0_0), true);
-    dataView(memory0).setBigInt64(arg0 + 8, toUint64(tuple0_1), true);
-    _debugLog('[iface="wasi:random/insecure-seed@0.2.6", function="insecure-seed"][Instruction::Return]', {
-      funcName: 'insecure-seed',
-      paramCount: 0,
-      async: false,
-      postReturn: false
-    });
-    task.resolve([ret]);
-    task.exit();
-  }
-  _trampoline15.fnName = 'wasi:random/insecure-seed@0.2.6#insecureSeed';
   
   const handleTable1 = [T_FLAG, 0];
   handleTable1._createdReps = new Set();
@@ -5398,7 +5307,7 @@ let gen= (function* _initGenerator () {
   handleTable6._componentIdx = 0;
   const finalizationRegistry6 = finalizationRegistryCreate((handle) => {
     const { rep } = rscTableRemove(handleTable6, handle);
-    exports0['9'](rep);
+    exports0['8'](rep);
   });
   
   HANDLE_TABLES[6] = handleTable6;
@@ -7194,7 +7103,7 @@ let gen= (function* _initGenerator () {
   handleTable7._componentIdx = 0;
   const finalizationRegistry7 = finalizationRegistryCreate((handle) => {
     const { rep } = rscTableRemove(handleTable7, handle);
-    exports0['8'](rep);
+    exports0['7'](rep);
   });
   
   HANDLE_TABLES[7] = handleTable7;
@@ -7354,7 +7263,7 @@ let gen= (function* _initGenerator () {
                 const handleEntry = rscTableRemove(handleTable7, handle14);
                 rsc13[symbolDispose] = emptyFunc;
                 rsc13[symbolRscHandle] = undefined;
-                exports0['8'](handleEntry.rep);
+                exports0['7'](handleEntry.rep);
               }});
               variant23= {
                 tag: 'ok',
@@ -8562,7 +8471,7 @@ let gen= (function* _initGenerator () {
                 const handleEntry = rscTableRemove(handleTable6, handle5);
                 rsc4[symbolDispose] = emptyFunc;
                 rsc4[symbolRscHandle] = undefined;
-                exports0['9'](handleEntry.rep);
+                exports0['8'](handleEntry.rep);
               }});
               variant14= {
                 tag: 'ok',
@@ -8693,19 +8602,20 @@ let gen= (function* _initGenerator () {
     
   }
   const trampoline0 = rscTableCreateOwn.bind(null, handleTable6);
-  function trampoline1(handle) {
+  const trampoline1 = rscTableCreateOwn.bind(null, handleTable7);
+  function trampoline2(handle) {
     const handleEntry = rscTableRemove(handleTable7, handle);
+    if (handleEntry.own) {
+      exports0['7'](handleEntry.rep);
+    }
+  }
+  function trampoline3(handle) {
+    const handleEntry = rscTableRemove(handleTable6, handle);
     if (handleEntry.own) {
       exports0['8'](handleEntry.rep);
     }
   }
-  function trampoline2(handle) {
-    const handleEntry = rscTableRemove(handleTable6, handle);
-    if (handleEntry.own) {
-      exports0['9'](handleEntry.rep);
-    }
-  }
-  function trampoline3(handle) {
+  function trampoline4(handle) {
     const handleEntry = rscTableRemove(handleTable1, handle);
     if (handleEntry.own) {
       
@@ -8718,7 +8628,7 @@ let gen= (function* _initGenerator () {
       }
     }
   }
-  function trampoline4(handle) {
+  function trampoline5(handle) {
     const handleEntry = rscTableRemove(handleTable0, handle);
     if (handleEntry.own) {
       
@@ -8731,7 +8641,7 @@ let gen= (function* _initGenerator () {
       }
     }
   }
-  function trampoline5(handle) {
+  function trampoline6(handle) {
     const handleEntry = rscTableRemove(handleTable2, handle);
     if (handleEntry.own) {
       
@@ -8744,7 +8654,7 @@ let gen= (function* _initGenerator () {
       }
     }
   }
-  function trampoline6(handle) {
+  function trampoline7(handle) {
     const handleEntry = rscTableRemove(handleTable3, handle);
     if (handleEntry.own) {
       
@@ -8757,7 +8667,7 @@ let gen= (function* _initGenerator () {
       }
     }
   }
-  function trampoline7(handle) {
+  function trampoline8(handle) {
     const handleEntry = rscTableRemove(handleTable4, handle);
     if (handleEntry.own) {
       
@@ -8770,7 +8680,7 @@ let gen= (function* _initGenerator () {
       }
     }
   }
-  function trampoline8(handle) {
+  function trampoline9(handle) {
     const handleEntry = rscTableRemove(handleTable5, handle);
     if (handleEntry.own) {
       
@@ -8783,65 +8693,6 @@ let gen= (function* _initGenerator () {
       }
     }
   }
-  let trampoline9 = _trampoline9.manuallyAsync ? new WebAssembly.Suspending(_suspendingImport(0, _lowerImportBackwardsCompat.bind(
-  null,
-  {
-    trampolineIdx: 9,
-    componentIdx: 0,
-    isAsync: false,
-    isManualAsync: _trampoline9.manuallyAsync,
-    paramLiftFns: [
-    _liftFlatResult({
-      caseMetas: [['ok', null, 0, 0, 0, []],['err', null, 0, 0, 0, []],],
-      variantSize32: 1,
-      variantAlign32: 1,
-      variantPayloadOffset32: 1,
-      variantFlatCount: 1,
-      variantPayloadFlatTypes: [],
-    })
-    ],
-    resultLowerFns: [],
-    hasResultPointer: false,
-    funcTypeIsAsync: false,
-    getCallbackFn: () => null,
-    getPostReturnFn: () => null,
-    isCancellable: false,
-    memoryIdx: null,
-    stringEncoding: 'utf8',
-    getMemoryFn: () => null,
-    getReallocFn: undefined,
-    importFn: _trampoline9,
-  },
-  ))) : _lowerImportBackwardsCompat.bind(
-  null,
-  {
-    trampolineIdx: 9,
-    componentIdx: 0,
-    isAsync: false,
-    isManualAsync: _trampoline9.manuallyAsync,
-    paramLiftFns: [
-    _liftFlatResult({
-      caseMetas: [['ok', null, 0, 0, 0, []],['err', null, 0, 0, 0, []],],
-      variantSize32: 1,
-      variantAlign32: 1,
-      variantPayloadOffset32: 1,
-      variantFlatCount: 1,
-      variantPayloadFlatTypes: [],
-    })
-    ],
-    resultLowerFns: [],
-    hasResultPointer: false,
-    funcTypeIsAsync: false,
-    getCallbackFn: () => null,
-    getPostReturnFn: () => null,
-    isCancellable: false,
-    memoryIdx: null,
-    stringEncoding: 'utf8',
-    getMemoryFn: () => null,
-    getReallocFn: undefined,
-    importFn: _trampoline9,
-  },
-  );
   let trampoline10 = _trampoline10.manuallyAsync ? new WebAssembly.Suspending(_suspendingImport(0, _lowerImportBackwardsCompat.bind(
   null,
   {
@@ -8849,7 +8700,16 @@ let gen= (function* _initGenerator () {
     componentIdx: 0,
     isAsync: false,
     isManualAsync: _trampoline10.manuallyAsync,
-    paramLiftFns: [_liftFlatBorrow.bind(null, 0)],
+    paramLiftFns: [
+    _liftFlatResult({
+      caseMetas: [['ok', null, 0, 0, 0, []],['err', null, 0, 0, 0, []],],
+      variantSize32: 1,
+      variantAlign32: 1,
+      variantPayloadOffset32: 1,
+      variantFlatCount: 1,
+      variantPayloadFlatTypes: [],
+    })
+    ],
     resultLowerFns: [],
     hasResultPointer: false,
     funcTypeIsAsync: false,
@@ -8869,7 +8729,16 @@ let gen= (function* _initGenerator () {
     componentIdx: 0,
     isAsync: false,
     isManualAsync: _trampoline10.manuallyAsync,
-    paramLiftFns: [_liftFlatBorrow.bind(null, 0)],
+    paramLiftFns: [
+    _liftFlatResult({
+      caseMetas: [['ok', null, 0, 0, 0, []],['err', null, 0, 0, 0, []],],
+      variantSize32: 1,
+      variantAlign32: 1,
+      variantPayloadOffset32: 1,
+      variantFlatCount: 1,
+      variantPayloadFlatTypes: [],
+    })
+    ],
     resultLowerFns: [],
     hasResultPointer: false,
     funcTypeIsAsync: false,
@@ -8890,25 +8759,8 @@ let gen= (function* _initGenerator () {
     componentIdx: 0,
     isAsync: false,
     isManualAsync: _trampoline11.manuallyAsync,
-    paramLiftFns: [_liftFlatBorrow.bind(null, 3)],
-    resultLowerFns: [_lowerFlatOwn({
-      componentIdx: 0,
-      tableIdx: 0,
-      lowerFn: 
-      function lowerImportedOwnedHost_Pollable(obj) {
-        if (!(obj instanceof Pollable)) {
-          throw new TypeError('Resource error: Not a valid \"Pollable\" resource.');
-        }
-        let handle = obj[symbolRscHandle];
-        if (!handle) {
-          const rep = obj[symbolRscRep] || ++captureCnt0;
-          captureTable0.set(rep, obj);
-          handle = rscTableCreateOwn(handleTable0, rep);
-        }
-        return handle;
-      }
-      ,
-    })],
+    paramLiftFns: [_liftFlatBorrow.bind(null, 0)],
+    resultLowerFns: [],
     hasResultPointer: false,
     funcTypeIsAsync: false,
     getCallbackFn: () => null,
@@ -8927,25 +8779,8 @@ let gen= (function* _initGenerator () {
     componentIdx: 0,
     isAsync: false,
     isManualAsync: _trampoline11.manuallyAsync,
-    paramLiftFns: [_liftFlatBorrow.bind(null, 3)],
-    resultLowerFns: [_lowerFlatOwn({
-      componentIdx: 0,
-      tableIdx: 0,
-      lowerFn: 
-      function lowerImportedOwnedHost_Pollable(obj) {
-        if (!(obj instanceof Pollable)) {
-          throw new TypeError('Resource error: Not a valid \"Pollable\" resource.');
-        }
-        let handle = obj[symbolRscHandle];
-        if (!handle) {
-          const rep = obj[symbolRscRep] || ++captureCnt0;
-          captureTable0.set(rep, obj);
-          handle = rscTableCreateOwn(handleTable0, rep);
-        }
-        return handle;
-      }
-      ,
-    })],
+    paramLiftFns: [_liftFlatBorrow.bind(null, 0)],
+    resultLowerFns: [],
     hasResultPointer: false,
     funcTypeIsAsync: false,
     getCallbackFn: () => null,
@@ -8965,20 +8800,20 @@ let gen= (function* _initGenerator () {
     componentIdx: 0,
     isAsync: false,
     isManualAsync: _trampoline12.manuallyAsync,
-    paramLiftFns: [],
+    paramLiftFns: [_liftFlatBorrow.bind(null, 3)],
     resultLowerFns: [_lowerFlatOwn({
       componentIdx: 0,
-      tableIdx: 2,
+      tableIdx: 0,
       lowerFn: 
-      function lowerImportedOwnedHost_InputStream(obj) {
-        if (!(obj instanceof InputStream)) {
-          throw new TypeError('Resource error: Not a valid \"InputStream\" resource.');
+      function lowerImportedOwnedHost_Pollable(obj) {
+        if (!(obj instanceof Pollable)) {
+          throw new TypeError('Resource error: Not a valid \"Pollable\" resource.');
         }
         let handle = obj[symbolRscHandle];
         if (!handle) {
-          const rep = obj[symbolRscRep] || ++captureCnt2;
-          captureTable2.set(rep, obj);
-          handle = rscTableCreateOwn(handleTable2, rep);
+          const rep = obj[symbolRscRep] || ++captureCnt0;
+          captureTable0.set(rep, obj);
+          handle = rscTableCreateOwn(handleTable0, rep);
         }
         return handle;
       }
@@ -9002,20 +8837,20 @@ let gen= (function* _initGenerator () {
     componentIdx: 0,
     isAsync: false,
     isManualAsync: _trampoline12.manuallyAsync,
-    paramLiftFns: [],
+    paramLiftFns: [_liftFlatBorrow.bind(null, 3)],
     resultLowerFns: [_lowerFlatOwn({
       componentIdx: 0,
-      tableIdx: 2,
+      tableIdx: 0,
       lowerFn: 
-      function lowerImportedOwnedHost_InputStream(obj) {
-        if (!(obj instanceof InputStream)) {
-          throw new TypeError('Resource error: Not a valid \"InputStream\" resource.');
+      function lowerImportedOwnedHost_Pollable(obj) {
+        if (!(obj instanceof Pollable)) {
+          throw new TypeError('Resource error: Not a valid \"Pollable\" resource.');
         }
         let handle = obj[symbolRscHandle];
         if (!handle) {
-          const rep = obj[symbolRscRep] || ++captureCnt2;
-          captureTable2.set(rep, obj);
-          handle = rscTableCreateOwn(handleTable2, rep);
+          const rep = obj[symbolRscRep] || ++captureCnt0;
+          captureTable0.set(rep, obj);
+          handle = rscTableCreateOwn(handleTable0, rep);
         }
         return handle;
       }
@@ -9043,17 +8878,17 @@ let gen= (function* _initGenerator () {
     paramLiftFns: [],
     resultLowerFns: [_lowerFlatOwn({
       componentIdx: 0,
-      tableIdx: 3,
+      tableIdx: 2,
       lowerFn: 
-      function lowerImportedOwnedHost_OutputStream(obj) {
-        if (!(obj instanceof OutputStream)) {
-          throw new TypeError('Resource error: Not a valid \"OutputStream\" resource.');
+      function lowerImportedOwnedHost_InputStream(obj) {
+        if (!(obj instanceof InputStream)) {
+          throw new TypeError('Resource error: Not a valid \"InputStream\" resource.');
         }
         let handle = obj[symbolRscHandle];
         if (!handle) {
-          const rep = obj[symbolRscRep] || ++captureCnt3;
-          captureTable3.set(rep, obj);
-          handle = rscTableCreateOwn(handleTable3, rep);
+          const rep = obj[symbolRscRep] || ++captureCnt2;
+          captureTable2.set(rep, obj);
+          handle = rscTableCreateOwn(handleTable2, rep);
         }
         return handle;
       }
@@ -9080,17 +8915,17 @@ let gen= (function* _initGenerator () {
     paramLiftFns: [],
     resultLowerFns: [_lowerFlatOwn({
       componentIdx: 0,
-      tableIdx: 3,
+      tableIdx: 2,
       lowerFn: 
-      function lowerImportedOwnedHost_OutputStream(obj) {
-        if (!(obj instanceof OutputStream)) {
-          throw new TypeError('Resource error: Not a valid \"OutputStream\" resource.');
+      function lowerImportedOwnedHost_InputStream(obj) {
+        if (!(obj instanceof InputStream)) {
+          throw new TypeError('Resource error: Not a valid \"InputStream\" resource.');
         }
         let handle = obj[symbolRscHandle];
         if (!handle) {
-          const rep = obj[symbolRscRep] || ++captureCnt3;
-          captureTable3.set(rep, obj);
-          handle = rscTableCreateOwn(handleTable3, rep);
+          const rep = obj[symbolRscRep] || ++captureCnt2;
+          captureTable2.set(rep, obj);
+          handle = rscTableCreateOwn(handleTable2, rep);
         }
         return handle;
       }
@@ -9191,15 +9026,32 @@ let gen= (function* _initGenerator () {
     isAsync: false,
     isManualAsync: _trampoline15.manuallyAsync,
     paramLiftFns: [],
-    resultLowerFns: [_lowerFlatTuple({ elemLowerMetas: [[_lowerFlatU64, 8, 8],[_lowerFlatU64, 8, 8],], size32: 16, align32: 8 })],
-    hasResultPointer: true,
+    resultLowerFns: [_lowerFlatOwn({
+      componentIdx: 0,
+      tableIdx: 3,
+      lowerFn: 
+      function lowerImportedOwnedHost_OutputStream(obj) {
+        if (!(obj instanceof OutputStream)) {
+          throw new TypeError('Resource error: Not a valid \"OutputStream\" resource.');
+        }
+        let handle = obj[symbolRscHandle];
+        if (!handle) {
+          const rep = obj[symbolRscRep] || ++captureCnt3;
+          captureTable3.set(rep, obj);
+          handle = rscTableCreateOwn(handleTable3, rep);
+        }
+        return handle;
+      }
+      ,
+    })],
+    hasResultPointer: false,
     funcTypeIsAsync: false,
     getCallbackFn: () => null,
     getPostReturnFn: () => null,
     isCancellable: false,
-    memoryIdx: 0,
+    memoryIdx: null,
     stringEncoding: 'utf8',
-    getMemoryFn: () => memory0,
+    getMemoryFn: () => null,
     getReallocFn: undefined,
     importFn: _trampoline15,
   },
@@ -9211,15 +9063,32 @@ let gen= (function* _initGenerator () {
     isAsync: false,
     isManualAsync: _trampoline15.manuallyAsync,
     paramLiftFns: [],
-    resultLowerFns: [_lowerFlatTuple({ elemLowerMetas: [[_lowerFlatU64, 8, 8],[_lowerFlatU64, 8, 8],], size32: 16, align32: 8 })],
-    hasResultPointer: true,
+    resultLowerFns: [_lowerFlatOwn({
+      componentIdx: 0,
+      tableIdx: 3,
+      lowerFn: 
+      function lowerImportedOwnedHost_OutputStream(obj) {
+        if (!(obj instanceof OutputStream)) {
+          throw new TypeError('Resource error: Not a valid \"OutputStream\" resource.');
+        }
+        let handle = obj[symbolRscHandle];
+        if (!handle) {
+          const rep = obj[symbolRscRep] || ++captureCnt3;
+          captureTable3.set(rep, obj);
+          handle = rscTableCreateOwn(handleTable3, rep);
+        }
+        return handle;
+      }
+      ,
+    })],
+    hasResultPointer: false,
     funcTypeIsAsync: false,
     getCallbackFn: () => null,
     getPostReturnFn: () => null,
     isCancellable: false,
-    memoryIdx: 0,
+    memoryIdx: null,
     stringEncoding: 'utf8',
-    getMemoryFn: () => memory0,
+    getMemoryFn: () => null,
     getReallocFn: undefined,
     importFn: _trampoline15,
   },
@@ -9911,57 +9780,55 @@ let gen= (function* _initGenerator () {
   ({ exports: exports0 } = yield instantiateCore(yield module1));
   ({ exports: exports1 } = yield instantiateCore(yield module0, {
     '[export]wasmicro:inference/engine@0.1.0': {
-      '[resource-drop]generation': Object.assign(_guardMayLeave(0, trampoline1), { _jcoMaySuspend: false }),
-      '[resource-drop]model': Object.assign(_guardMayLeave(0, trampoline2), { _jcoMaySuspend: false }),
+      '[resource-drop]generation': Object.assign(_guardMayLeave(0, trampoline2), { _jcoMaySuspend: false }),
+      '[resource-drop]model': Object.assign(_guardMayLeave(0, trampoline3), { _jcoMaySuspend: false }),
+      '[resource-new]generation': Object.assign(_guardMayLeave(0, trampoline1), { _jcoMaySuspend: false }),
       '[resource-new]model': Object.assign(_guardMayLeave(0, trampoline0), { _jcoMaySuspend: false }),
     },
     'wasi:cli/environment@0.2.0': {
-      'get-environment': Object.assign(exports0['4'], { _jcoMaySuspend: false }),
+      'get-environment': Object.assign(exports0['3'], { _jcoMaySuspend: false }),
     },
     'wasi:cli/exit@0.2.0': {
-      exit: Object.assign(trampoline9, { _jcoMaySuspend: false }),
+      exit: Object.assign(trampoline10, { _jcoMaySuspend: false }),
     },
     'wasi:cli/stderr@0.2.0': {
-      'get-stderr': Object.assign(trampoline14, { _jcoMaySuspend: false }),
+      'get-stderr': Object.assign(trampoline15, { _jcoMaySuspend: false }),
     },
     'wasi:cli/stdin@0.2.0': {
-      'get-stdin': Object.assign(trampoline12, { _jcoMaySuspend: false }),
+      'get-stdin': Object.assign(trampoline13, { _jcoMaySuspend: false }),
     },
     'wasi:cli/stdout@0.2.0': {
-      'get-stdout': Object.assign(trampoline13, { _jcoMaySuspend: false }),
+      'get-stdout': Object.assign(trampoline14, { _jcoMaySuspend: false }),
     },
     'wasi:cli/terminal-input@0.2.0': {
-      '[resource-drop]terminal-input': Object.assign(_guardMayLeave(0, trampoline7), { _jcoMaySuspend: false }),
+      '[resource-drop]terminal-input': Object.assign(_guardMayLeave(0, trampoline8), { _jcoMaySuspend: false }),
     },
     'wasi:cli/terminal-output@0.2.0': {
-      '[resource-drop]terminal-output': Object.assign(_guardMayLeave(0, trampoline8), { _jcoMaySuspend: false }),
+      '[resource-drop]terminal-output': Object.assign(_guardMayLeave(0, trampoline9), { _jcoMaySuspend: false }),
     },
     'wasi:cli/terminal-stderr@0.2.0': {
-      'get-terminal-stderr': Object.assign(exports0['7'], { _jcoMaySuspend: false }),
+      'get-terminal-stderr': Object.assign(exports0['6'], { _jcoMaySuspend: false }),
     },
     'wasi:cli/terminal-stdin@0.2.0': {
-      'get-terminal-stdin': Object.assign(exports0['5'], { _jcoMaySuspend: false }),
+      'get-terminal-stdin': Object.assign(exports0['4'], { _jcoMaySuspend: false }),
     },
     'wasi:cli/terminal-stdout@0.2.0': {
-      'get-terminal-stdout': Object.assign(exports0['6'], { _jcoMaySuspend: false }),
+      'get-terminal-stdout': Object.assign(exports0['5'], { _jcoMaySuspend: false }),
     },
     'wasi:io/error@0.2.0': {
-      '[resource-drop]error': Object.assign(_guardMayLeave(0, trampoline3), { _jcoMaySuspend: false }),
+      '[resource-drop]error': Object.assign(_guardMayLeave(0, trampoline4), { _jcoMaySuspend: false }),
     },
     'wasi:io/poll@0.2.0': {
-      '[method]pollable.block': Object.assign(trampoline10, { _jcoMaySuspend: false }),
-      '[resource-drop]pollable': Object.assign(_guardMayLeave(0, trampoline4), { _jcoMaySuspend: false }),
+      '[method]pollable.block': Object.assign(trampoline11, { _jcoMaySuspend: false }),
+      '[resource-drop]pollable': Object.assign(_guardMayLeave(0, trampoline5), { _jcoMaySuspend: false }),
     },
     'wasi:io/streams@0.2.0': {
-      '[method]output-stream.blocking-flush': Object.assign(exports0['3'], { _jcoMaySuspend: false }),
-      '[method]output-stream.check-write': Object.assign(exports0['1'], { _jcoMaySuspend: false }),
-      '[method]output-stream.subscribe': Object.assign(trampoline11, { _jcoMaySuspend: false }),
-      '[method]output-stream.write': Object.assign(exports0['2'], { _jcoMaySuspend: false }),
-      '[resource-drop]input-stream': Object.assign(_guardMayLeave(0, trampoline5), { _jcoMaySuspend: false }),
-      '[resource-drop]output-stream': Object.assign(_guardMayLeave(0, trampoline6), { _jcoMaySuspend: false }),
-    },
-    'wasi:random/insecure-seed@0.2.4': {
-      'insecure-seed': Object.assign(exports0['0'], { _jcoMaySuspend: false }),
+      '[method]output-stream.blocking-flush': Object.assign(exports0['2'], { _jcoMaySuspend: false }),
+      '[method]output-stream.check-write': Object.assign(exports0['0'], { _jcoMaySuspend: false }),
+      '[method]output-stream.subscribe': Object.assign(trampoline12, { _jcoMaySuspend: false }),
+      '[method]output-stream.write': Object.assign(exports0['1'], { _jcoMaySuspend: false }),
+      '[resource-drop]input-stream': Object.assign(_guardMayLeave(0, trampoline6), { _jcoMaySuspend: false }),
+      '[resource-drop]output-stream': Object.assign(_guardMayLeave(0, trampoline7), { _jcoMaySuspend: false }),
     },
   }));
   memory0 = exports1.memory;
@@ -9976,16 +9843,15 @@ let gen= (function* _initGenerator () {
   ({ exports: exports2 } = yield instantiateCore(yield module2, {
     '': {
       $imports: exports0.$imports,
-      '0': Object.assign(trampoline15, { _jcoMaySuspend: false }),
-      '1': Object.assign(trampoline16, { _jcoMaySuspend: false }),
-      '2': Object.assign(trampoline17, { _jcoMaySuspend: false }),
-      '3': Object.assign(trampoline18, { _jcoMaySuspend: false }),
-      '4': Object.assign(trampoline19, { _jcoMaySuspend: false }),
-      '5': Object.assign(trampoline20, { _jcoMaySuspend: false }),
-      '6': Object.assign(trampoline21, { _jcoMaySuspend: false }),
-      '7': Object.assign(trampoline22, { _jcoMaySuspend: false }),
-      '8': Object.assign(exports1['wasmicro:inference/engine@0.1.0#[dtor]generation'], { _jcoMaySuspend: false }),
-      '9': Object.assign(exports1['wasmicro:inference/engine@0.1.0#[dtor]model'], { _jcoMaySuspend: false }),
+      '0': Object.assign(trampoline16, { _jcoMaySuspend: false }),
+      '1': Object.assign(trampoline17, { _jcoMaySuspend: false }),
+      '2': Object.assign(trampoline18, { _jcoMaySuspend: false }),
+      '3': Object.assign(trampoline19, { _jcoMaySuspend: false }),
+      '4': Object.assign(trampoline20, { _jcoMaySuspend: false }),
+      '5': Object.assign(trampoline21, { _jcoMaySuspend: false }),
+      '6': Object.assign(trampoline22, { _jcoMaySuspend: false }),
+      '7': Object.assign(exports1['wasmicro:inference/engine@0.1.0#[dtor]generation'], { _jcoMaySuspend: false }),
+      '8': Object.assign(exports1['wasmicro:inference/engine@0.1.0#[dtor]model'], { _jcoMaySuspend: false }),
     },
   }));
   postReturn0 = exports1['cabi_post_wasmicro:inference/engine@0.1.0#[method]model.info'];

@@ -153,6 +153,7 @@ async function responseBytes(name, response, url) {
 
 /** One file's bytes, without copying what is already bytes. */
 async function fileBytes(name, value) {
+  value = await value; // e.g. the promise of a fetch()
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -179,14 +180,14 @@ function entriesOf(files) {
 }
 
 /**
- * The files of a model directory that the component may read, as `read_model_dir` in the
- * Rust host picks them: every `.json` / `.txt` / `spiece.model` / `tokenizer.model` at the top
- * level or one directory down (`1_Pooling/config.json`; hidden directories skipped), and the
- * top-level `model.safetensors`. Node only.
- * @returns {Promise<Map<string, Uint8Array>>} sorted by name
+ * Names of the files of a model directory that the component may read, as `read_model_dir`
+ * in the Rust host picks them: every `.json` / `.txt` / `spiece.model` / `tokenizer.model` at
+ * the top level or one directory down (`1_Pooling/config.json`; hidden directories skipped),
+ * and the top-level `model.safetensors`. Sorted, `/`-separated. Node only.
+ * @returns {Promise<string[]>}
  */
-export async function readModelDir(dir) {
-  const { readdir, readFile, stat } = await import('node:fs/promises');
+export async function listModelDir(dir) {
+  const { readdir, stat } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const needed = (name) => {
     const file = name.slice(name.lastIndexOf('/') + 1);
@@ -213,9 +214,18 @@ export async function readModelDir(dir) {
       }
     }
   }
-  names.sort();
+  return names.sort();
+}
+
+/**
+ * The files `listModelDir` names, read (Node only).
+ * @returns {Promise<Map<string, Uint8Array>>} sorted by name
+ */
+export async function readModelDir(dir) {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
   const files = new Map();
-  for (const name of names) files.set(name, await readFile(join(dir, name)));
+  for (const name of await listModelDir(dir)) files.set(name, await readFile(join(dir, name)));
   return files;
 }
 
@@ -428,7 +438,8 @@ export class Model {
 /**
  * Loads a model from the files of a model directory, named by their relative paths
  * (`config.json`, `model.safetensors`, `tokenizer.json`, `1_Pooling/config.json`, ...).
- * Values: Uint8Array, ArrayBuffer, Response, Blob, or a URL (string or URL; fetched).
+ * Values: Uint8Array, ArrayBuffer, Response, Blob, or a URL (string or URL; fetched), or a
+ * promise of one of these.
  * Each file's bytes are copied once, into the component's memory.
  * @param options.print receives what the component writes to stdout/stderr, line by line.
  */
@@ -459,6 +470,6 @@ export async function loadFromDir(dir, options) {
 }
 
 /** The package's entry points in one object: `Wasmicro.load(files)`, `Wasmicro.loadFromDir(dir)`. */
-export const Wasmicro = Object.freeze({ load, loadFromDir, readModelDir, preload, setCoreModules });
+export const Wasmicro = Object.freeze({ load, loadFromDir, readModelDir, listModelDir, preload, setCoreModules });
 
 export default Wasmicro;

@@ -98,6 +98,8 @@ pub mod scalar {
     }
 }
 
+// Register blocks index rows and columns by number: that is the shape of the computation.
+#[allow(clippy::needless_range_loop)]
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd {
     use core::arch::wasm32::*;

@@ -1,0 +1,215 @@
+// Types of the wasmicro package (src/index.js). They mirror wit/wasmicro.wit in JavaScript
+// form (camelCase fields, `option<T>` as optional, `list<f32>` as Float32Array);
+// test/types.ts checks them against the types jco generates from the WIT.
+
+/** The WIT `error` cases, plus `trap` (the component trapped; not a WIT case). */
+export type ErrorKind =
+  | 'missing-file'
+  | 'invalid-model'
+  | 'invalid-config'
+  | 'invalid-tokenizer'
+  | 'unsupported-architecture'
+  | 'unsupported'
+  | 'invalid-input'
+  | 'trap';
+
+/** Every error the component reports. `kind` is the WIT case; `message` names what was wrong. */
+export class WasmicroError extends Error {
+  constructor(kind: ErrorKind, message: string, options?: ErrorOptions);
+  readonly kind: ErrorKind;
+}
+/** A file the model needs is absent (its name is the message). */
+export class MissingFileError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'missing-file';
+}
+/** Weights that cannot be read: bad safetensors header, missing tensor, wrong shape. */
+export class InvalidModelError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'invalid-model';
+}
+/** `config.json` (or another config file) is malformed or lacks a required field. */
+export class InvalidConfigError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'invalid-config';
+}
+/** The tokenizer files are malformed. */
+export class InvalidTokenizerError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'invalid-tokenizer';
+}
+/** The checkpoint's `model_type` or a feature it needs is not implemented. */
+export class UnsupportedArchitectureError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'unsupported-architecture';
+}
+/** The operation does not apply to this model (e.g. `generate` on an encoder). */
+export class UnsupportedError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'unsupported';
+}
+/** The text, ids or options passed to a call are invalid. */
+export class InvalidInputError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'invalid-input';
+}
+/** The component trapped; the model refuses further calls and must be loaded again. */
+export class TrapError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions);
+  readonly kind: 'trap';
+}
+
+export type Family = 'bert' | 'gpt2' | 't5';
+export type Pooling = 'cls' | 'mean' | 'max' | 'last';
+
+export interface ModelInfo {
+  readonly family: Family;
+  /** `model_type` from `config.json`. */
+  readonly modelType: string;
+  /** `architectures[0]` from `config.json`, or empty. */
+  readonly architecture: string;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly vocabSize: number;
+  readonly maxPositionEmbeddings: number;
+  /** Storage type of the weights: "f32", "f16" or "bf16". */
+  readonly dtype: string;
+  /** Length of the vectors `embed` returns (0 when the model cannot embed). */
+  readonly embeddingSize: number;
+  /** The pooling `embed` uses by default. */
+  readonly pooling: Pooling;
+  /** Whether `embed` normalises to unit length by default. */
+  readonly normalize: boolean;
+  /** Inputs are truncated to this many tokens (special tokens included) by default. */
+  readonly maxInputTokens: number;
+  /** Class labels, in id order, when the checkpoint has a classification head. */
+  readonly labels: readonly string[];
+}
+
+export interface EmbedOptions {
+  /** Overrides the checkpoint's pooling. */
+  pooling?: Pooling;
+  /** Overrides the checkpoint's normalisation. */
+  normalize?: boolean;
+  /** Truncate to this many tokens instead of `info.maxInputTokens`. */
+  maxTokens?: number;
+  /** When false, an input longer than the limit is an InvalidInputError. Default true. */
+  truncate?: boolean;
+}
+
+export interface GenerateOptions {
+  /** Default 32. */
+  maxNewTokens?: number;
+  /** 0 or absent: greedy decoding. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  /** Seed of the component's own PRNG: the same seed gives the same text. */
+  seed?: number | bigint;
+  /** Generation ends before the first occurrence of any of these strings. */
+  stop?: string | string[];
+}
+
+export interface ClassifyOptions {
+  /** A second text (sentence-pair classification). */
+  pair?: string;
+  /** Return only the best `topK` labels. */
+  topK?: number;
+  /** Raw logits instead of probabilities. */
+  rawScores?: boolean;
+}
+
+export interface ZeroShotOptions {
+  /** Default "This example is {}."; must contain `{}`. */
+  hypothesisTemplate?: string;
+  multiLabel?: boolean;
+}
+
+export interface LabelScore {
+  /** Index of the label in `info.labels`. */
+  index: number;
+  label: string;
+  score: number;
+}
+
+export interface Ranked {
+  /** Index of the document in the request. */
+  index: number;
+  score: number;
+}
+
+/** A loaded model, with a component instance of its own. Calls are synchronous. */
+export class Model {
+  private constructor();
+  /** What the model is (frozen). */
+  readonly info: ModelInfo;
+  /** Token ids as Hugging Face's `tokenizer(text)["input_ids"]`, never truncated. */
+  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Uint32Array;
+  /** `tokenizer.decode(ids, skip_special_tokens=...)`; default false, as in Hugging Face. */
+  decode(ids: Uint32Array | readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+  /** One pooled (and, per the checkpoint, normalised) vector. */
+  embed(text: string, options?: EmbedOptions): Float32Array;
+  /** One vector per text; equal, text by text, to `embed`. */
+  embedBatch(texts: readonly string[], options?: EmbedOptions): Float32Array[];
+  /** The last hidden state: one vector per token, special tokens included. */
+  embedTokens(text: string, options?: EmbedOptions): Float32Array[];
+  /** Generated text only (the prompt is not repeated). */
+  generate(prompt: string, options?: GenerateOptions): string;
+  /** The same generation chunk by chunk; errors reject the first `next()`. */
+  stream(prompt: string, options?: GenerateOptions): AsyncGenerator<string, void, undefined>;
+  classify(text: string, options?: ClassifyOptions): LabelScore[];
+  rerank(query: string, documents: readonly string[]): Ranked[];
+  zeroShot(text: string, labels: readonly string[], options?: ZeroShotOptions): LabelScore[];
+  /** Frees the model now (otherwise the garbage collector does). */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** A model file's contents, or where to fetch them (URL strings are resolved against the page). */
+export type ModelFile = Uint8Array | ArrayBuffer | ArrayBufferView | Response | Blob | URL | string;
+
+/** A model file, or the promise of one (e.g. what `fetch` returns). */
+export type ModelFileSource = ModelFile | PromiseLike<ModelFile>;
+
+/** Model files by their path relative to the model directory (`1_Pooling/config.json`). */
+export type ModelFiles =
+  | Record<string, ModelFileSource>
+  | Map<string, ModelFileSource>
+  | ReadonlyArray<readonly [string, ModelFileSource]>;
+
+export interface LoadOptions {
+  /** Receives what the component writes to stdout/stderr, line by line (default console.error). */
+  print?: (line: string) => void;
+}
+
+/** Loads a model from the files of a model directory; each file is copied once, into the component. */
+export function load(files: ModelFiles, options?: LoadOptions): Promise<Model>;
+/** Node: loads the files of a model directory that `readModelDir` picks. */
+export function loadFromDir(dir: string, options?: LoadOptions): Promise<Model>;
+/**
+ * Node: names of the files of a model directory the component may read, as the Rust host picks
+ * them (`.json`, `.txt`, `spiece.model`, `tokenizer.model`, top-level `model.safetensors`; one
+ * directory level down, hidden ones skipped), sorted, `/`-separated.
+ */
+export function listModelDir(dir: string): Promise<string[]>;
+/** Node: the files `listModelDir` names, read. */
+export function readModelDir(dir: string): Promise<Map<string, Uint8Array>>;
+/** Compiles the component's main core module now (`load` does it on first use otherwise). */
+export function preload(): Promise<void>;
+/**
+ * Supplies compiled core modules (`dist/core-modules.js`) instead of fetching `dist/*.wasm`;
+ * `wasmicro/workerd` does this for Cloudflare Workers.
+ */
+export function setCoreModules(modules: Record<string, WebAssembly.Module>): void;
+
+export const Wasmicro: {
+  readonly load: typeof load;
+  readonly loadFromDir: typeof loadFromDir;
+  readonly readModelDir: typeof readModelDir;
+  readonly listModelDir: typeof listModelDir;
+  readonly preload: typeof preload;
+  readonly setCoreModules: typeof setCoreModules;
+};
+export default Wasmicro;
