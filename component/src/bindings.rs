@@ -143,6 +143,10 @@ impl wit::GuestModel for ModelResource {
         }))
     }
 
+    fn next_token_logits(&self, prompt: String) -> Result<Vec<f32>, wit::Error> {
+        Ok(self.0.next_token_logits(&prompt)?)
+    }
+
     fn classify(
         &self,
         _text: String,
@@ -176,6 +180,10 @@ impl wit::GuestGeneration for GenerationResource {
         let mut generation =
             self.generation.try_borrow_mut().map_err(|_| wit::Error::InvalidInput("generation busy".into()))?;
         Ok(self.model.next_chunk(&mut generation)?)
+    }
+
+    fn tokens(&self) -> Vec<u32> {
+        self.generation.try_borrow().map(|g| g.generated_ids().to_vec()).unwrap_or_default()
     }
 }
 

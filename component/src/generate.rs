@@ -219,6 +219,11 @@ impl Generation {
         })
     }
 
+    /// Logits of the next token, before it is drawn.
+    pub fn pending_logits(&self) -> Option<&[f32]> {
+        self.logits.as_deref()
+    }
+
     pub fn generated_ids(&self) -> &[u32] {
         &self.history[self.prompt_len..]
     }

@@ -21,7 +21,7 @@ use config::Config;
 pub use error::{Error, Result};
 use files::Files;
 pub use generate::{GenerateOptions, Generation};
-use models::{bert, gpt_neo, gpt_neox, gpt2};
+use models::{bert, gpt_neo, gpt_neox, gpt2, t5};
 pub use pooling::Pooling;
 use safetensors::Checkpoint;
 use tokenizers::{Encoding, Tokenizer};
@@ -65,6 +65,7 @@ enum Architecture {
     Gpt2(gpt2::Config),
     GptNeo(gpt_neo::Config),
     GptNeoX(gpt_neox::Config),
+    T5(t5::Config),
 }
 
 /// Shape facts every family reports in `ModelInfo`.
@@ -88,6 +89,9 @@ pub struct Model {
     bos: Option<u32>,
     info: ModelInfo,
 }
+
+/// The longest T5 input or output: T5 has no position table, so this is a resource bound.
+const T5_MAX_TOKENS: usize = 4096;
 
 /// Tokens per forward pass in `embed_batch`: bounds the activations held at once.
 const BATCH_TOKEN_BUDGET: usize = 16_384;
@@ -166,6 +170,20 @@ impl Model {
                 };
                 (Architecture::GptNeoX(c), Family::Gpt2, dims)
             }
+            "t5" | "mt5" => {
+                let c = t5::Config::from_json(&config)?;
+                t5::Weights::load(&checkpoint, &c)?;
+                // Relative positions have no table limit; the tokenizer's model_max_length
+                // (512 for T5) bounds inputs by default.
+                let dims = Dims {
+                    hidden: c.d_model,
+                    layers: c.num_layers,
+                    heads: c.num_heads,
+                    vocab: c.vocab_size,
+                    positions: T5_MAX_TOKENS,
+                };
+                (Architecture::T5(c), Family::T5, dims)
+            }
             _ => {
                 let c = bert::Config::from_json(model_type, &config, &checkpoint)?;
                 bert::Weights::load(&checkpoint, &c)?;
@@ -181,6 +199,8 @@ impl Model {
         };
         let embedding = match &architecture {
             Architecture::Bert(c) => Some(pooling::EmbeddingConfig::from_files(&files, c.max_tokens())?),
+            // The mean-pooled encoder output, as sentence-t5 pools it.
+            Architecture::T5(_) => Some(pooling::EmbeddingConfig::from_files(&files, T5_MAX_TOKENS)?),
             _ => None,
         };
         let generation_config = files.json("generation_config.json", Error::InvalidConfig)?;
@@ -270,15 +290,32 @@ impl Model {
     /// Starts generating after `prompt` (encoded as `tokenizer(prompt)` does).
     pub fn start_generation(&self, prompt: &str, options: &GenerateOptions) -> Result<Generation> {
         let mut ids = self.tokenizer.encode(prompt, None, true)?.ids;
+        let new_tokens = options.max_new_tokens.unwrap_or(generate::DEFAULT_MAX_NEW_TOKENS) as usize;
+        if let Architecture::T5(c) = &self.architecture {
+            if ids.len() > T5_MAX_TOKENS || new_tokens >= T5_MAX_TOKENS {
+                return Err(Error::InvalidInput(format!(
+                    "T5 inputs and outputs are limited to {T5_MAX_TOKENS} tokens"
+                )));
+            }
+            // The encoder reads the prompt once; the decoder starts from its start token.
+            let decoder = t5::T5Decoder::new(c, &self.checkpoint, &ids, new_tokens + 1)?;
+            return Generation::start(
+                Box::new(decoder),
+                &self.checkpoint,
+                vec![c.decoder_start_token_id],
+                self.eos.clone(),
+                options,
+            );
+        }
         if ids.is_empty() {
             ids.extend(self.bos);
         }
-        let capacity = ids.len() + options.max_new_tokens.unwrap_or(generate::DEFAULT_MAX_NEW_TOKENS) as usize;
+        let capacity = ids.len() + new_tokens;
         let decoder: Box<dyn generate::Decoder> = match &self.architecture {
             Architecture::Gpt2(c) => Box::new(gpt2::Gpt2::new(c, capacity)),
             Architecture::GptNeo(c) => Box::new(gpt_neo::GptNeo::new(c, capacity)),
             Architecture::GptNeoX(c) => Box::new(gpt_neox::GptNeoX::new(c, capacity)),
-            Architecture::Bert(_) => {
+            Architecture::Bert(_) | Architecture::T5(_) => {
                 return Err(Error::Unsupported(format!(
                     "'{}' is an encoder: it embeds and classifies, it does not generate text",
                     self.info.model_type
@@ -286,6 +323,13 @@ impl Model {
             }
         };
         Generation::start(decoder, &self.checkpoint, ids, self.eos.clone(), options)
+    }
+
+    /// Logits of the token after `prompt` (T5: of the first decoded token).
+    pub fn next_token_logits(&self, prompt: &str) -> Result<Vec<f32>> {
+        let options = GenerateOptions { max_new_tokens: Some(1), ..Default::default() };
+        let generation = self.start_generation(prompt, &options)?;
+        generation.pending_logits().map(<[f32]>::to_vec).ok_or_else(|| Error::InvalidInput("no logits".into()))
     }
 
     /// The next chunk of a generation this model started.
@@ -354,6 +398,14 @@ impl Model {
             Architecture::Bert(cfg) => {
                 let weights = bert::Weights::load(&self.checkpoint, cfg)?;
                 bert::forward(cfg, &weights, sequences)
+            }
+            Architecture::T5(cfg) => {
+                let weights = t5::Weights::load(&self.checkpoint, cfg)?;
+                let mut hidden = Vec::new();
+                for sequence in sequences {
+                    hidden.extend(t5::encode(cfg, &weights, &sequence.ids)?);
+                }
+                Ok(hidden)
             }
             _ => Err(Error::Unsupported(format!("'{}' has no encoder to embed with", self.info.model_type))),
         }

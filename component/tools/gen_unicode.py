@@ -14,16 +14,21 @@ data, never from a UnicodeData.txt of some other version:
       NFD: full canonical decompositions and canonical combining classes
   onig_sys 69.9.3 (Oniguruma 6.9.10)          oniguruma/src/unicode_property_data.c  16.0.0
       \\p{L}, \\p{N} and \\s of the GPT-2 ByteLevel regex
+  unicode-segmentation 1.13.3                 src/tables.rs                          17.0.0
+      extended grapheme clusters, which the SentencePiece Precompiled normalizer walks
+      (tables in grapheme.rs; spm_precompiled 0.1.4 and tokenizers both use this crate)
 
 The crate sources come from cargo's registry cache; to get them:
 
     cargo new /tmp/x && cd /tmp/x
-    cargo add unicode_categories@0.1.1 unicode-normalization-alignments@0.1.12 onig_sys@69.9.3
+    cargo add unicode_categories@0.1.1 unicode-normalization-alignments@0.1.12 onig_sys@69.9.3 \\
+        unicode-segmentation@1.13.3
     cargo fetch
 
 Usage: python3 component/tools/gen_unicode.py [--registry DIR] [--check]
-It rewrites only the block between the `@generated` markers of unicode.rs, prints the
-byte size of every table, and with --check fails instead of writing if the file differs.
+It rewrites only the blocks between the `@generated` markers of unicode.rs and grapheme.rs,
+prints the byte size of every table, and with --check fails instead of writing if a file
+differs.
 
 Before writing, every table is decoded back and compared with the source set, so an
 encoding bug fails here. The Rust lookups themselves were compared with the real crates
@@ -36,6 +41,10 @@ with `c.is_ascii_punctuation() || c.is_punctuation()`, is_mark_nonspacing,
 canonical_combining_class, nfd_into of the char with `.nfd()`, and is_letter /
 is_number / is_regex_whitespace with onig matches of `^\\p{L}$`, `^\\p{N}$`, `^\\s$`;
 then nfd_into against `.nfd()` on random strings of marks, starters and Hangul.
+grapheme.rs was checked the same way: with the crate's src/tables.rs included by `#[path]`,
+its category of every char against `grapheme::grapheme_category`, `is_incb_linker` and
+`InCB_Extend`; then `clusters` against `graphemes(true)` on every pair of chars drawn from
+each class and on millions of random strings of them.
 """
 
 import argparse
@@ -52,6 +61,8 @@ END = "// @generated end"
 CATEGORIES = "unicode_categories-0.1.1"
 NORMALIZATION = "unicode-normalization-alignments-0.1.12"
 ONIG = "onig_sys-69.9.3"
+SEGMENTATION = "unicode-segmentation-1.13.3"
+GRAPHEME_TARGET = os.path.join(HERE, "..", "src", "tokenizers", "grapheme.rs")
 
 # A run table stores boundaries as u8 steps; a chunk head (u32) restarts the count after
 # any step above 255 and at least every CHUNK steps, which bounds the linear scan.
@@ -152,6 +163,33 @@ def onig_sets(root):
     expected |= set(range(0x9, 0xE)) | set(range(0x2000, 0x200B))
     assert space == expected, sorted(space ^ expected)
     return ranges("L"), ranges("N")
+
+
+def segmentation_data(root):
+    text = read(os.path.join(root, "src", "tables.rs"))
+    pat = r"pub const UNICODE_VERSION: \(u64, u64, u64\) = \((\d+), (\d+), (\d+)\);"
+    version = re.search(pat, text).groups()
+    assert version == ("17", "0", "0"), version
+    char = r"'\\u\{([0-9a-fA-F]+)\}'"
+
+    def span(lo, hi):
+        return range(int(lo, 16), int(hi, 16) + 1)
+
+    pat = r"const grapheme_cat_table: &\[\(char, char, GraphemeCat\)\] = &\[(.*?)\];"
+    body = re.search(pat, text, re.S).group(1)
+    rows = re.findall(r"\(%s,\s*%s,\s*GC_(\w+)\)" % (char, char), body)
+    assert len(rows) == body.count("GC_") == 1618, len(rows)
+    cats = {}
+    for lo, hi, cat in rows:
+        cats.update((c, cat) for c in span(lo, hi))
+    body = re.search(r"const InCB_Extend_table: &\[\(char, char\)\] = &\[(.*?)\];", text, re.S).group(1)
+    rows = re.findall(r"\(%s,\s*%s\)" % (char, char), body)
+    assert len(rows) == body.count("(") == 377, len(rows)
+    incb_extend = {c for lo, hi in rows for c in span(lo, hi)}
+    body = re.search(r"pub fn is_incb_linker\(c: char\) -> bool \{(.*?)\n\}", text, re.S).group(1)
+    linkers = {int(x, 16) for x in re.findall(char, body)}
+    assert len(linkers) == 20, len(linkers)
+    return cats, incb_extend, linkers
 
 
 # ---------------------------------------------------------------- encodings
@@ -294,10 +332,15 @@ class Out:
         assert unchunk(heads, steps) == bounds
         self.array(f"{name}_HEADS", "u32", heads, lambda v: f"0x{v:08x}", doc + " Chunk heads.")
         self.array(f"{name}_STEPS", "u8", steps, str, doc + " Steps between boundaries.")
-        self.lines.append(f"static {name}: Runs = Runs {{")
-        self.lines.append(f"    heads: &{name}_HEADS,")
-        self.lines.append(f"    steps: &{name}_STEPS,")
-        self.lines.append("};")
+        # Laid out as rustfmt (max_width 120) would, so formatting the crate leaves it be.
+        line = f"static {name}: Runs = Runs {{ heads: &{name}_HEADS, steps: &{name}_STEPS }};"
+        if len(line) <= 120:
+            self.lines.append(line)
+        else:
+            self.lines.append(f"static {name}: Runs = Runs {{")
+            self.lines.append(f"    heads: &{name}_HEADS,")
+            self.lines.append(f"    steps: &{name}_STEPS,")
+            self.lines.append("};")
         self.lines.append("")
         return starts
 
@@ -388,25 +431,117 @@ def generate(registry):
     return "\n".join([BEGIN, *summary, "", *out.lines, END]), out.sizes, total
 
 
+# Grapheme categories as grapheme.rs numbers them in its table. unicode-segmentation keeps
+# InCB=Linker and InCB=Extend in separate tables beside GCB=Extend; every linker and every
+# InCB=Extend char is GCB=Extend (or the ZWJ), so Extend is split three ways instead.
+# grapheme.rs gives CR, LF, LV and LVT numbers of its own: they are never looked up.
+GRAPHEME_CATEGORIES = [
+    ("ANY", "Any", "GCB=Other, and Hangul syllables, which are computed."),
+    ("CONTROL", "Control", "GCB=Control; ASCII is computed."),
+    ("EXTEND", "Extend", "GCB=Extend that is neither InCB=Extend nor InCB=Linker."),
+    ("EXTEND_INCB", "Extend", "GCB=Extend and InCB=Extend."),
+    ("LINKER", "Extend", "GCB=Extend and InCB=Linker."),
+    ("ZWJ", "ZWJ", "GCB=ZWJ, which is also InCB=Extend."),
+    ("PICTOGRAPHIC", "Extended_Pictographic", "Extended_Pictographic."),
+    ("CONSONANT", "InCB_Consonant", "InCB=Consonant."),
+    ("L", "L", "Hangul leading jamo."),
+    ("V", "V", "Hangul vowel jamo."),
+    ("T", "T", "Hangul trailing jamo."),
+    ("PREPEND", "Prepend", "GCB=Prepend."),
+    ("REGIONAL", "Regional_Indicator", "GCB=Regional_Indicator."),
+    ("SPACING_MARK", "SpacingMark", "GCB=SpacingMark."),
+]
+HANGUL = range(0xAC00, 0xD7A4)
+
+
+def grapheme_values(cats, incb_extend, linkers):
+    """The table value of every char from U+007F on (others are 0); checks what grapheme.rs
+    computes instead of looking up: ASCII and Hangul syllables."""
+    # The crate answers U+0000..=U+007E without its table, as grapheme.rs does.
+    for c in range(0x7F):
+        expected = {10: "LF", 13: "CR"}.get(c, "Control" if c < 0x20 else "Any")
+        assert cats.get(c, "Any") == expected, hex(c)
+    assert {c for c, v in cats.items() if v in ("CR", "LF")} == {10, 13}
+    assert {c for c, v in cats.items() if v in ("LV", "LVT")} == set(HANGUL)
+    assert all((cats[c] == "LV") == ((c - HANGUL[0]) % 28 == 0) for c in HANGUL)
+    assert {c for c, v in cats.items() if v == "ZWJ"} == {0x200D}
+    assert all(cats.get(c) == "Extend" for c in linkers) and not linkers & incb_extend
+    assert all(cats.get(c) in ("Extend", "ZWJ") for c in incb_extend) and 0x200D in incb_extend
+    code = {name: i for i, (_, name, _) in enumerate(GRAPHEME_CATEGORIES) if name != "Extend"}
+    values = {}
+    for c, cat in cats.items():
+        if c < 0x7F or c in HANGUL:
+            continue
+        if cat == "Extend":
+            values[c] = 4 if c in linkers else 3 if c in incb_extend else 2
+        else:
+            values[c] = code[cat]
+    # Control from U+0000, so the first run reaches over ASCII to U+009F.
+    values.update((c, 1) for c in range(0x7F))
+    return {c: v for c, v in values.items() if v}
+
+
+def generate_grapheme(registry):
+    cats, incb_extend, linkers = segmentation_data(find_crate(registry, SEGMENTATION))
+    values = grapheme_values(cats, incb_extend, linkers)
+    out = Out()
+    for i, (name, _, doc) in enumerate(GRAPHEME_CATEGORIES):
+        out.lines.append(f"/// {doc}")
+        out.lines.append(f"pub(crate) const {name}: u8 = {i};")
+    out.lines.append("")
+    assert len(GRAPHEME_CATEGORIES) <= 16
+    bounds, vals = map_boundaries(values)
+    doc = "Grapheme category runs of unicode-segmentation 1.13.3, Unicode 17.0.0."
+    out.runs("GRAPHEME", bounds, doc)
+    packed = [0] * ((len(vals) + 1) // 2)
+    for j, v in enumerate(vals):
+        packed[j // 2] |= v << (j % 2 * 4)
+    doc = "The category of run j of `GRAPHEME`: nibble j % 2 of byte j / 2."
+    out.array("GRAPHEME_VALUES", "u8", packed, str, doc)
+    decoded = {}
+    for j in range(len(vals)):
+        v = packed[j // 2] >> (j % 2 * 4) & 15
+        if v:
+            hi = bounds[j + 1] if j + 1 < len(bounds) else MAX_CP
+            decoded.update((c, v) for c in range(bounds[j], hi))
+    assert decoded == values
+
+    total = sum(s for _, s in out.sizes)
+    summary = [f"// Static data: {total} bytes."]
+    for i in range(0, len(out.sizes), 4):
+        summary.append("// " + "  ".join(f"{n} {s}" for n, s in out.sizes[i : i + 4]))
+    return "\n".join([BEGIN, *summary, "", *out.lines, END]), out.sizes, total
+
+
+def update(target, block, check):
+    text = read(target)
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    new = text[:start] + block + text[end:]
+    name = os.path.basename(target)
+    if check:
+        if new != text:
+            sys.exit(f"{name} is out of date: run component/tools/gen_unicode.py")
+        return
+    if new != text:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(new)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--registry", help="directory holding the unpacked crate sources")
-    ap.add_argument("--check", action="store_true", help="fail if unicode.rs is out of date")
+    ap.add_argument("--check", action="store_true", help="fail if a generated file is out of date")
     args = ap.parse_args()
     block, sizes, total = generate(args.registry)
+    grapheme_block, grapheme_sizes, grapheme_total = generate_grapheme(args.registry)
     for name, size in sizes:
         print(f"{name:24} {size:6} bytes")
     print(f"{'total':24} {total:6} bytes")
-    text = read(TARGET)
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    new = text[:start] + block + text[end:]
-    if args.check:
-        if new != text:
-            sys.exit("unicode.rs is out of date: run component/tools/gen_unicode.py")
-        return
-    if new != text:
-        with open(TARGET, "w", encoding="utf-8") as f:
-            f.write(new)
+    for name, size in grapheme_sizes:
+        print(f"{name:24} {size:6} bytes")
+    print(f"{'total grapheme.rs':24} {grapheme_total:6} bytes")
+    update(TARGET, block, args.check)
+    update(GRAPHEME_TARGET, grapheme_block, args.check)
 
 
 if __name__ == "__main__":

@@ -187,6 +187,10 @@ pub struct Instance {
 #[derive(Debug)]
 pub struct ModelHandle(ResourceAny);
 
+/// A generation in progress inside an [`Instance`].
+#[derive(Debug)]
+pub struct GenerationHandle(ResourceAny);
+
 /// Limits applied to every instance.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -281,6 +285,33 @@ impl Instance {
         model_call!(self, model, call_generate, prompt, options)
     }
 
+    pub fn generate_stream(
+        &mut self,
+        model: &ModelHandle,
+        prompt: &str,
+        options: &GenerateOptions,
+    ) -> Result<GenerationHandle> {
+        model_call!(self, model, call_generate_stream, prompt, options).map(GenerationHandle)
+    }
+
+    /// The next chunk of text, or `None` when the generation has ended.
+    pub fn next_chunk(&mut self, generation: &GenerationHandle) -> Result<Option<String>> {
+        self.call(|b, s| b.wasmicro_inference_engine().generation().call_next(s, generation.0))
+    }
+
+    /// The ids generated so far.
+    pub fn generation_tokens(&mut self, generation: &GenerationHandle) -> Result<Vec<u32>> {
+        self.call(|b, s| b.wasmicro_inference_engine().generation().call_tokens(s, generation.0).map(Ok))
+    }
+
+    pub fn finish_generation(&mut self, generation: GenerationHandle) -> Result<()> {
+        self.call(|_, s| generation.0.resource_drop(s).map(Ok))
+    }
+
+    pub fn next_token_logits(&mut self, model: &ModelHandle, prompt: &str) -> Result<Vec<f32>> {
+        model_call!(self, model, call_next_token_logits, prompt)
+    }
+
     /// The most linear memory the instance has held, in bytes (wasm memory never shrinks,
     /// so this is also what it holds now).
     pub fn peak_memory_bytes(&self) -> usize {
@@ -333,6 +364,31 @@ impl Model {
 
     pub fn generate(&mut self, prompt: &str, options: &GenerateOptions) -> Result<String> {
         self.instance.generate(&self.handle, prompt, options)
+    }
+
+    /// Streams a generation: `on_chunk` sees each piece of text as it is produced.
+    /// Returns the generated ids.
+    pub fn generate_streaming(
+        &mut self,
+        prompt: &str,
+        options: &GenerateOptions,
+        mut on_chunk: impl FnMut(&str),
+    ) -> Result<Vec<u32>> {
+        let generation = self.instance.generate_stream(&self.handle, prompt, options)?;
+        while let Some(chunk) = self.instance.next_chunk(&generation)? {
+            on_chunk(&chunk);
+        }
+        let tokens = self.instance.generation_tokens(&generation)?;
+        self.instance.finish_generation(generation)?;
+        Ok(tokens)
+    }
+
+    pub fn next_token_logits(&mut self, prompt: &str) -> Result<Vec<f32>> {
+        self.instance.next_token_logits(&self.handle, prompt)
+    }
+
+    pub fn instance(&mut self) -> (&mut Instance, &ModelHandle) {
+        (&mut self.instance, &self.handle)
     }
 
     pub fn peak_memory_bytes(&self) -> usize {

@@ -45,6 +45,31 @@ enum Command {
         no_special_tokens: bool,
         text: String,
     },
+    /// Generate text after a prompt (GPT-2 and T5 families); prints the generated text only.
+    Generate {
+        #[command(flatten)]
+        model: ModelArg,
+        #[arg(long)]
+        max_new_tokens: Option<u32>,
+        /// Sample with this temperature (greedy when absent or 0).
+        #[arg(long)]
+        temperature: Option<f32>,
+        #[arg(long)]
+        top_k: Option<u32>,
+        #[arg(long)]
+        top_p: Option<f32>,
+        #[arg(long)]
+        repetition_penalty: Option<f32>,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// End before this string (repeatable).
+        #[arg(long)]
+        stop: Vec<String>,
+        /// Print text as it is generated.
+        #[arg(long)]
+        stream: bool,
+        prompt: String,
+    },
     /// Print what the model is, as JSON.
     Info {
         #[command(flatten)]
@@ -142,6 +167,35 @@ fn run(command: Command) -> Result<(), String> {
         Command::Tokenize { model, no_special_tokens, text } => {
             let ids = load(&model)?.tokenize(&text, !no_special_tokens).map_err(|e| e.to_string())?;
             println!("{}", serde_json::json!(ids));
+        }
+        Command::Generate {
+            model,
+            max_new_tokens,
+            temperature,
+            top_k,
+            top_p,
+            repetition_penalty,
+            seed,
+            stop,
+            stream,
+            prompt,
+        } => {
+            let options =
+                wasmicro::GenerateOptions { max_new_tokens, temperature, top_k, top_p, repetition_penalty, seed, stop };
+            let mut model = load(&model)?;
+            if stream {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                model
+                    .generate_streaming(&prompt, &options, |chunk| {
+                        let _ = out.write_all(chunk.as_bytes());
+                        let _ = out.flush();
+                    })
+                    .map_err(|e| e.to_string())?;
+                println!();
+            } else {
+                println!("{}", model.generate(&prompt, &options).map_err(|e| e.to_string())?);
+            }
         }
         Command::Info { model } => {
             let info = load(&model)?.info().map_err(|e| e.to_string())?;

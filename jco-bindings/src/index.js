@@ -136,7 +136,7 @@ function coreModule(name) {
   return module;
 }
 
-/** Compiles the component's core modules now (load does it on first use otherwise). */
+/** Compiles the component's main core module now (load does it on first use otherwise). */
 export async function preload() {
   await coreModule('wasmicro.core.wasm');
 }
@@ -308,7 +308,8 @@ export class Model {
   constructor(token, raw) {
     if (token !== CONSTRUCT) throw new TypeError('use Wasmicro.load(files) to load a model');
     this.#raw = raw;
-    this.#info = Object.freeze({ ...raw.info(), labels: Object.freeze([...raw.info().labels]) });
+    const info = raw.info();
+    this.#info = Object.freeze({ ...info, labels: Object.freeze([...info.labels]) });
   }
 
   /** Runs one component call, turning its errors into WasmicroError subclasses. */

@@ -286,6 +286,14 @@ describe('loading', () => {
   });
 });
 
+test("examples/node.js (the README's Node snippet) runs and embeds as the Rust host does", () => {
+  const script = new URL('../examples/node.js', import.meta.url);
+  const lines = execFileSync(process.execPath, [script.pathname, minilmDir()], { encoding: 'utf8' }).trim().split('\n');
+  assert.match(lines[0], /^0\.\d{4} Photosynthesis/);
+  assert.match(lines[2], /^UnsupportedError \(unsupported\): /);
+  assert.equal(maxAbsDiff(JSON.parse(lines[3]), hostEmbed(['Hello, world'])[0]), 0);
+});
+
 test('timings in a fresh Node process (reported, not asserted)', () => {
   const script = `
     const t0 = performance.now();

@@ -9,6 +9,7 @@ pub mod bpe;
 pub mod lowercase;
 pub mod normalize;
 pub mod unicode;
+pub mod unigram;
 pub mod vocab;
 pub mod wordpiece;
 
@@ -17,6 +18,7 @@ use crate::files::Files;
 use crate::json::Value;
 use bpe::Bpe;
 use normalize::Normalizer;
+use unigram::Unigram;
 use vocab::Vocab;
 use wordpiece::WordPiece;
 
@@ -40,6 +42,7 @@ impl Encoding {
 enum Model {
     WordPiece(WordPiece),
     Bpe(Bpe),
+    Unigram(Unigram),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,7 +56,22 @@ enum PreTokenizer {
         add_prefix_space: bool,
         use_regex: bool,
     },
+    /// SentencePiece's: spaces become `replacement`, which is prepended per `prepend` and
+    /// then starts each word.
+    Metaspace {
+        replacement: char,
+        prepend: Prepend,
+        split: bool,
+    },
     None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Prepend {
+    Always,
+    /// Only to the text's first piece (not after an added token).
+    First,
+    Never,
 }
 
 /// A token of the added vocabulary: matched whole in the input, never split by the model.
@@ -93,6 +111,12 @@ enum Decoder {
         cleanup: bool,
     },
     ByteLevel,
+    /// `replacement` back to spaces; dropped entirely from the first token unless the
+    /// pre-tokenizer never prepends (`tokenizers`' rule).
+    Metaspace {
+        replacement: char,
+        prepend: bool,
+    },
     Plain,
 }
 
@@ -134,6 +158,7 @@ impl Tokenizer {
         let model = match model_json.field("type").and_then(Value::as_str) {
             Some("WordPiece") => Model::WordPiece(WordPiece::from_json(model_json)?),
             Some("BPE") => Model::Bpe(Bpe::from_json(model_json)?),
+            Some("Unigram") => Model::Unigram(Unigram::from_json(model_json)?),
             Some(other) => {
                 return Err(Error::UnsupportedArchitecture(format!("tokenizer model '{other}' is not implemented")));
             }
@@ -321,6 +346,7 @@ impl Tokenizer {
         match &self.model {
             Model::WordPiece(wp) => &wp.vocab,
             Model::Bpe(bpe) => &bpe.vocab,
+            Model::Unigram(unigram) => &unigram.vocab,
         }
     }
 
@@ -353,10 +379,14 @@ impl Tokenizer {
                         Some(n) => n.normalize(raw),
                         None => raw.to_owned(),
                     };
+                    let raw_at_start = raw.as_ptr() == text.as_ptr();
                     for inner in self.split_added(&normalized, true) {
                         match inner {
                             Segment::Added(id) => ids.push(id),
-                            Segment::Text(piece) => self.tokenize_piece(piece, &mut ids)?,
+                            Segment::Text(piece) => {
+                                let at_start = raw_at_start && piece.as_ptr() == normalized.as_ptr();
+                                self.tokenize_piece(piece, at_start, &mut ids)?
+                            }
                         }
                     }
                 }
@@ -421,7 +451,9 @@ impl Tokenizer {
         out
     }
 
-    fn tokenize_piece(&self, text: &str, ids: &mut Vec<u32>) -> Result<()> {
+    /// Pre-tokenises and encodes one piece of normalised text; `at_start`: the piece begins
+    /// the original text.
+    fn tokenize_piece(&self, text: &str, at_start: bool, ids: &mut Vec<u32>) -> Result<()> {
         match (&self.model, self.pre_tokenizer) {
             (Model::Bpe(bpe), PreTokenizer::ByteLevel { add_prefix_space, use_regex }) => {
                 bpe.encode_byte_level(text, add_prefix_space, use_regex, ids);
@@ -429,15 +461,43 @@ impl Tokenizer {
             }
             (model, pre) => {
                 let mut words = Vec::new();
+                let metaspaced;
                 match pre {
                     PreTokenizer::Bert => wordpiece::bert_pre_tokenize(text, &mut words),
                     PreTokenizer::WhitespaceSplit => words.extend(text.split_whitespace()),
+                    PreTokenizer::Metaspace { replacement, prepend, split } => {
+                        let mut s = String::with_capacity(text.len() + 3);
+                        let prepend = match prepend {
+                            Prepend::Always => true,
+                            Prepend::First => at_start,
+                            Prepend::Never => false,
+                        };
+                        if prepend && !text.starts_with(replacement) && !text.starts_with(' ') {
+                            s.push(replacement);
+                        }
+                        s.extend(text.chars().map(|c| if c == ' ' { replacement } else { c }));
+                        metaspaced = s;
+                        if split {
+                            // Each word starts at a replacement character (MergedWithNext).
+                            let mut start = 0;
+                            for (i, _) in metaspaced.match_indices(replacement) {
+                                if i > start {
+                                    words.push(&metaspaced[start..i]);
+                                }
+                                start = i;
+                            }
+                            words.push(&metaspaced[start..]);
+                        } else {
+                            words.push(&metaspaced);
+                        }
+                    }
                     PreTokenizer::ByteLevel { .. } | PreTokenizer::None => words.push(text),
                 }
                 for word in words.into_iter().filter(|w| !w.is_empty()) {
                     match model {
                         Model::WordPiece(wp) => wp.encode_word(word, ids),
                         Model::Bpe(bpe) => bpe.encode_word(word, ids),
+                        Model::Unigram(unigram) => unigram.encode_word(word, ids)?,
                     }
                 }
                 Ok(())
@@ -514,6 +574,19 @@ impl Tokenizer {
         Ok(match self.decoder {
             Decoder::WordPiece { cleanup } => wordpiece::decode(&tokens, cleanup).into_bytes(),
             Decoder::ByteLevel => bpe::decode_bytes(tokens.iter().copied()),
+            Decoder::Metaspace { replacement, prepend } => {
+                let mut out = String::new();
+                for (i, token) in tokens.iter().enumerate() {
+                    for c in token.chars() {
+                        if c != replacement {
+                            out.push(c);
+                        } else if !(i == 0 && prepend) {
+                            out.push(' ');
+                        }
+                    }
+                }
+                out.into_bytes()
+            }
             Decoder::Plain => tokens.join(" ").into_bytes(),
         })
     }
@@ -577,6 +650,26 @@ fn pre_tokenizer_from_json(json: &Value) -> Result<PreTokenizer> {
             add_prefix_space: json.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(true),
             use_regex: json.field("use_regex").and_then(Value::as_bool).unwrap_or(true),
         }),
+        Some("Metaspace") => {
+            let replacement = json.field("replacement").and_then(Value::as_str).and_then(|r| {
+                let mut chars = r.chars();
+                chars.next().filter(|_| chars.next().is_none())
+            });
+            // Older files say add_prefix_space instead of prepend_scheme.
+            let prepend = match json.field("prepend_scheme").and_then(Value::as_str) {
+                Some("always") => Prepend::Always,
+                Some("first") => Prepend::First,
+                Some("never") => Prepend::Never,
+                Some(other) => return Err(bad(format!("Metaspace prepend_scheme '{other}' is unknown"))),
+                None if json.field("add_prefix_space").and_then(Value::as_bool) == Some(false) => Prepend::Never,
+                None => Prepend::Always,
+            };
+            Ok(PreTokenizer::Metaspace {
+                replacement: replacement.ok_or_else(|| bad("Metaspace replacement is not one character"))?,
+                prepend,
+                split: json.field("split").and_then(Value::as_bool).unwrap_or(true),
+            })
+        }
         Some("Sequence") => {
             // A sequence of one pre-tokenizer is common in exported files.
             match json.field("pretokenizers").and_then(Value::as_array) {
@@ -675,6 +768,12 @@ fn decoder_from_json(json: &Value) -> Result<Decoder> {
             Ok(Decoder::WordPiece { cleanup: json.field("cleanup").and_then(Value::as_bool).unwrap_or(true) })
         }
         Some("ByteLevel") => Ok(Decoder::ByteLevel),
+        Some("Metaspace") => match pre_tokenizer_from_json(json)? {
+            PreTokenizer::Metaspace { replacement, prepend, .. } => {
+                Ok(Decoder::Metaspace { replacement, prepend: prepend != Prepend::Never })
+            }
+            _ => Err(bad("Metaspace decoder is malformed")),
+        },
         Some(other) => Err(Error::UnsupportedArchitecture(format!("decoder '{other}' is not implemented"))),
         None => Err(bad("decoder has no type")),
     }

@@ -17,7 +17,69 @@ pub enum Normalizer {
     Nfd,
     /// Drops non-spacing marks (meant to follow `Nfd`).
     StripAccents,
+    /// Strips whitespace from the left and/or right end.
+    Strip {
+        left: bool,
+        right: bool,
+    },
+    /// Replaces every occurrence of `pattern` with `content`.
+    Replace {
+        pattern: Pattern,
+        content: String,
+    },
     Sequence(Vec<Normalizer>),
+}
+
+/// The patterns `Replace` supports: a literal string, or the one regex shape converted
+/// SentencePiece tokenizers use, a run of one character (`" {2,}"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pattern {
+    Literal(String),
+    Run { c: char, min: usize },
+}
+
+impl Pattern {
+    fn from_json(json: &Value) -> Result<Pattern> {
+        if let Some(s) = json.field("String").and_then(Value::as_str) {
+            if s.is_empty() {
+                return Err(Error::InvalidTokenizer("Replace pattern is empty".into()));
+            }
+            return Ok(Pattern::Literal(s.to_owned()));
+        }
+        let regex = json.field("Regex").and_then(Value::as_str).unwrap_or("");
+        let run = regex.strip_suffix(",}").and_then(|r| r.split_once('{')).and_then(|(c, min)| {
+            let mut chars = c.chars();
+            let c = chars.next().filter(|c| !"\\[](){}.*+?^$|".contains(*c))?;
+            chars.next().is_none().then_some(())?;
+            Some(Pattern::Run { c, min: min.parse().ok().filter(|&m| m > 0)? })
+        });
+        run.ok_or_else(|| Error::UnsupportedArchitecture(format!("Replace regex '{regex}' is not implemented")))
+    }
+
+    fn replace(&self, text: &str, content: &str) -> String {
+        match self {
+            Pattern::Literal(s) => text.replace(s.as_str(), content),
+            Pattern::Run { c, min } => {
+                let mut out = String::with_capacity(text.len());
+                let mut run = 0;
+                for ch in text.chars().chain(std::iter::once('\0')) {
+                    if ch == *c {
+                        run += 1;
+                        continue;
+                    }
+                    if run >= *min {
+                        out.push_str(content);
+                    } else {
+                        out.extend(std::iter::repeat_n(*c, run));
+                    }
+                    run = 0;
+                    out.push(ch);
+                }
+                out.pop();
+                out
+            }
+        }
+    }
 }
 
 impl Normalizer {
@@ -47,6 +109,15 @@ impl Normalizer {
             Some("Lowercase") => Ok(Normalizer::Lowercase),
             Some("NFD") => Ok(Normalizer::Nfd),
             Some("StripAccents") => Ok(Normalizer::StripAccents),
+            Some("Strip") => {
+                Ok(Normalizer::Strip { left: flag("strip_left", false), right: flag("strip_right", false) })
+            }
+            Some("Replace") => Ok(Normalizer::Replace {
+                pattern: Pattern::from_json(
+                    json.field("pattern").ok_or_else(|| Error::InvalidTokenizer("Replace has no pattern".into()))?,
+                )?,
+                content: json.field("content").and_then(Value::as_str).unwrap_or("").to_owned(),
+            }),
             Some("Sequence") => json
                 .field("normalizers")
                 .and_then(Value::as_array)
@@ -97,6 +168,17 @@ impl Normalizer {
                 out
             }
             Normalizer::StripAccents => text.chars().filter(|&c| !unicode::is_mark_nonspacing(c)).collect(),
+            Normalizer::Strip { left, right } => {
+                let mut s = text;
+                if *left {
+                    s = s.trim_start();
+                }
+                if *right {
+                    s = s.trim_end();
+                }
+                s.to_owned()
+            }
+            Normalizer::Replace { pattern, content } => pattern.replace(text, content),
             Normalizer::Sequence(steps) => steps.iter().fold(text.to_owned(), |s, step| step.normalize(&s)),
         }
     }
@@ -117,6 +199,17 @@ mod tests {
         let n = Normalizer::bert(true, true, None, true);
         assert_eq!(n.normalize("Héllo\tWORLD\u{0}\u{200b}中文"), "hello world 中  文 ");
         assert_eq!(n.normalize("ΣΑΣ"), "σασ");
+    }
+
+    #[test]
+    fn replace_collapses_runs_of_spaces_and_literals() {
+        let json = crate::json::parse(br#"{"type":"Replace","pattern":{"Regex":" {2,}"},"content":"\u2581"}"#).unwrap();
+        let n = Normalizer::from_json(&json).unwrap();
+        assert_eq!(n.normalize("a  b c   d "), "a▁b c▁d ");
+        let literal = crate::json::parse(br#"{"type":"Replace","pattern":{"String":"ab"},"content":"x"}"#).unwrap();
+        assert_eq!(Normalizer::from_json(&literal).unwrap().normalize("abcab"), "xcx");
+        let regex = crate::json::parse(br#"{"type":"Replace","pattern":{"Regex":"\\s+"},"content":" "}"#).unwrap();
+        assert!(matches!(Normalizer::from_json(&regex), Err(Error::UnsupportedArchitecture(_))));
     }
 
     #[test]

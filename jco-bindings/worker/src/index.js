@@ -12,6 +12,7 @@
 // directory), come from the MODEL_BUCKET binding (R2, keys prefixed by MODEL_PREFIX) when it is
 // bound, else from the MODEL binding (a Fetcher: static assets, or a disk service under plain
 // workerd). The model is loaded once per isolate, on the first request.
+// In a project of your own: `from 'wasmicro'` (wrangler resolves its "workerd" export condition).
 import { Wasmicro, WasmicroError } from '../../src/workerd.js';
 
 let loading = null;
@@ -31,10 +32,8 @@ function model(env) {
       .split(',')
       .map((n) => n.trim())
       .filter(Boolean);
-    // Responses are handed over as they are: each body is read once, straight into the component.
-    loading = Wasmicro.load(
-      Object.fromEntries(names.map((name) => [name, modelFile(env, name)])),
-    );
+    // Each body is read once, into one buffer that load() copies into the component.
+    loading = Wasmicro.load(Object.fromEntries(names.map((name) => [name, modelFile(env, name)])));
     loading.catch(() => (loading = null)); // a failed load is retried by the next request
   }
   return loading;
