@@ -12,6 +12,14 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchain"
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || rustup target add wasm32-wasip2
 rustup component add clippy rustfmt >/dev/null 2>&1 || true
+# binaryen's wasm-opt shrinks the component by ~15% (host/build.rs uses it when present).
+if ! command -v wasm-opt >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get install -y -q binaryen >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q binaryen >/dev/null; })
+  else
+    echo "note: binaryen's wasm-opt is not installed; the component will be built without it (larger)"
+  fi
+fi
 
 step "model fixtures"
 model_dir=$(bash fixtures/fetch_minilm.sh | tail -n 1)
@@ -25,7 +33,7 @@ cargo clippy -p wasmicro-kernels -p wasmicro-component --target wasm32-wasip2 --
 
 step "build: component (wasm32-wasip2) + host + wasi test runner"
 cargo build -p wasmicro-tests --bin wasi-runner
-ls -l target/component/wasm32-wasip2/component/wasmicro_component.wasm
+echo "component: $(stat -c %s target/component/wasmicro.wasm) bytes (target/component/wasmicro.wasm)"
 
 step "component unit tests under wasmtime (SIMD128 bodies pinned to scalar ones)"
 CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/debug/wasi-runner" cargo test -p wasmicro-kernels -p wasmicro-component --target wasm32-wasip2

@@ -94,15 +94,15 @@ impl State {
     /// Whether there is a boundary between the previous char and one of category `cat`.
     fn breaks_before(&self, cat: u8) -> bool {
         match (self.prev, cat) {
-            (CR, LF) => false,                                                 // GB3
-            (CONTROL | CR | LF, _) | (_, CONTROL | CR | LF) => true,           // GB4, GB5
-            (L, L | V | LV | LVT) | (LV | V, V | T) | (LVT | T, T) => false,   // GB6-GB8
-            (_, EXTEND | EXTEND_INCB | LINKER | ZWJ | SPACING_MARK) => false,  // GB9, GB9a
-            (PREPEND, _) => false,                                             // GB9b
-            (_, CONSONANT) => self.conjunct != 2,                              // GB9c
-            (ZWJ, PICTOGRAPHIC) => !self.zwj_after_pictographic,               // GB11
-            (REGIONAL, REGIONAL) => !self.odd_regional,                        // GB12, GB13
-            _ => true,                                                         // GB999
+            (CR, LF) => false,                                                // GB3
+            (CONTROL | CR | LF, _) | (_, CONTROL | CR | LF) => true,          // GB4, GB5
+            (L, L | V | LV | LVT) | (LV | V, V | T) | (LVT | T, T) => false,  // GB6-GB8
+            (_, EXTEND | EXTEND_INCB | LINKER | ZWJ | SPACING_MARK) => false, // GB9, GB9a
+            (PREPEND, _) => false,                                            // GB9b
+            (_, CONSONANT) => self.conjunct != 2,                             // GB9c
+            (ZWJ, PICTOGRAPHIC) => !self.zwj_after_pictographic,              // GB11
+            (REGIONAL, REGIONAL) => !self.odd_regional,                       // GB12, GB13
+            _ => true,                                                        // GB999
         }
     }
 
@@ -341,8 +341,10 @@ mod tests {
         assert_eq!(split(&format!("{family}x\u{200D}\u{1F467}")), [family, "x\u{200D}", "\u{1F467}"]);
         // Hangul: L L V T is one syllable block; LV + T; LVT + T; LVT then V breaks.
         assert_eq!(split("\u{1100}\u{1100}\u{1161}\u{11A8}a"), ["\u{1100}\u{1100}\u{1161}\u{11A8}", "a"]);
-        assert_eq!(split("\u{AC00}\u{11A8}\u{AC01}\u{11A8}\u{AC01}\u{1161}"),
-                   ["\u{AC00}\u{11A8}", "\u{AC01}\u{11A8}", "\u{AC01}", "\u{1161}"]);
+        assert_eq!(
+            split("\u{AC00}\u{11A8}\u{AC01}\u{11A8}\u{AC01}\u{1161}"),
+            ["\u{AC00}\u{11A8}", "\u{AC01}\u{11A8}", "\u{AC01}", "\u{1161}"]
+        );
         // Devanagari: KA VIRAMA SSA is one conjunct (GB9c); KA + SSA without virama is two.
         assert_eq!(split("\u{915}\u{94D}\u{937}\u{93F}"), ["\u{915}\u{94D}\u{937}\u{93F}"]);
         assert_eq!(split("\u{915}\u{937}"), ["\u{915}", "\u{937}"]);
