@@ -25,24 +25,41 @@ fn main() {
     }
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir.parent().expect("host/ sits in the workspace root").to_path_buf();
-    for watched in ["component/src", "component/kernels", "component/Cargo.toml", "wit", ".cargo/config.toml", "Cargo.toml"] {
+    for watched in
+        ["component/src", "component/kernels", "component/Cargo.toml", "wit", ".cargo/config.toml", "Cargo.toml"]
+    {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let target_dir = root.join("target").join("component");
     let mut cargo = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(&root)
-        .args(["build", "--package", "wasmicro-component", "--target", "wasm32-wasip2", "--profile", "component", "--target-dir"])
+        .args([
+            "build",
+            "--package",
+            "wasmicro-component",
+            "--target",
+            "wasm32-wasip2",
+            "--profile",
+            "component",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     // The outer build's settings (host rustflags, profile overrides) must not leak in; the
     // jobserver (CARGO_MAKEFLAGS) is kept so both builds share the machine's cores.
     for (key, _) in env::vars() {
-        if (key.starts_with("CARGO_") && key != "CARGO_HOME" && key != "CARGO_MAKEFLAGS") || key == "RUSTFLAGS" || key.starts_with("RUSTC_") {
+        if (key.starts_with("CARGO_") && key != "CARGO_HOME" && key != "CARGO_MAKEFLAGS")
+            || key == "RUSTFLAGS"
+            || key.starts_with("RUSTC_")
+        {
             cargo.env_remove(key);
         }
     }
     let status = cargo.status().expect("cannot run cargo to build the component");
-    assert!(status.success(), "building the wasmicro component failed (is the wasm32-wasip2 target installed? `rustup target add wasm32-wasip2`)");
+    assert!(
+        status.success(),
+        "building the wasmicro component failed (is the wasm32-wasip2 target installed? `rustup target add wasm32-wasip2`)"
+    );
     let built = target_dir.join("wasm32-wasip2").join("component").join("wasmicro_component.wasm");
     let artifact = target_dir.join("wasmicro.wasm");
     let bytes = std::fs::read(&built).expect("the component was built");
@@ -61,7 +78,8 @@ fn main() {
 fn optimise(component: &[u8], scratch: &Path) -> Result<Vec<u8>, String> {
     let wasm_opt = env::var("WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
     let sections = sections(component)?;
-    let (start, end) = sections.iter().filter(|s| s.0 == 1).map(|s| (s.1, s.2)).max_by_key(|(s, e)| e - s).ok_or("no core module")?;
+    let (start, end) =
+        sections.iter().filter(|s| s.0 == 1).map(|s| (s.1, s.2)).max_by_key(|(s, e)| e - s).ok_or("no core module")?;
     let (input, output) = (scratch.join("core.wasm"), scratch.join("core.opt.wasm"));
     std::fs::write(&input, &component[start..end]).map_err(|e| e.to_string())?;
     let features = [

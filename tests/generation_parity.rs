@@ -13,12 +13,17 @@ fn greedy(max_new_tokens: u32) -> GenerateOptions {
 }
 
 fn check(name: &str) {
-    let mut model = Model::from_dir(engine(), fixture(&format!("tiny/{name}"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut model =
+        Model::from_dir(engine(), fixture(&format!("tiny/{name}"))).unwrap_or_else(|e| panic!("{name}: {e}"));
     let reference = read_json(&format!("tiny/{name}/reference.json"));
     let (mut compared, mut near_ties, mut worst_logit) = (0, 0, 0.0f32);
     for case in reference["cases"].as_array().expect("cases") {
         let prompt = case["prompt"].as_str().or(case["text"].as_str()).expect("prompt");
-        assert_eq!(model.tokenize(prompt, true).expect("tokenizes"), ids(&case["input_ids"]), "{name}: ids of {prompt:?}");
+        assert_eq!(
+            model.tokenize(prompt, true).expect("tokenizes"),
+            ids(&case["input_ids"]),
+            "{name}: ids of {prompt:?}"
+        );
         if let Some(expected) = case.get("encoder_last_hidden_state") {
             let hidden = model.embed_tokens(prompt, &EmbedOptions::default()).expect("encodes");
             for (got, want) in hidden.iter().zip(expected.as_array().expect("rows")) {
@@ -35,7 +40,8 @@ fn check(name: &str) {
         let mut streamed = String::new();
         let got = model.generate_streaming(prompt, &greedy(32), |chunk| streamed.push_str(chunk)).expect("generates");
         let expected = ids(&case["greedy_ids"]);
-        let gaps: Vec<f64> = case["top2_gaps"].as_array().expect("gaps").iter().map(|g| g.as_f64().expect("gap")).collect();
+        let gaps: Vec<f64> =
+            case["top2_gaps"].as_array().expect("gaps").iter().map(|g| g.as_f64().expect("gap")).collect();
         // Every token up to and including the first near-tie must agree; after it, the two
         // runs may follow different, equally valid, paths.
         let trusted = gaps.iter().position(|&g| g < NEAR_TIE).map_or(expected.len(), |i| i + 1);
@@ -51,7 +57,9 @@ fn check(name: &str) {
         compared += trusted;
         assert_eq!(model.generate(prompt, &greedy(32)).expect("generates"), streamed, "{name}: stream ≠ generate");
     }
-    println!("{name}: {compared} greedy tokens identical, {near_ties} continuations cut at a near-tie, worst logit |Δ| {worst_logit:e}");
+    println!(
+        "{name}: {compared} greedy tokens identical, {near_ties} continuations cut at a near-tie, worst logit |Δ| {worst_logit:e}"
+    );
 }
 
 #[test]
@@ -95,15 +103,35 @@ fn sampling_is_seeded_and_top_k_one_is_greedy() {
         let mut model = Model::from_dir(engine(), fixture(&format!("tiny/{name}"))).expect("loads");
         let prompt = "The weather today";
         let sample = |model: &mut Model, seed, top_k| {
-            let options = GenerateOptions { max_new_tokens: Some(24), temperature: Some(1.5), top_k, seed: Some(seed), ..Default::default() };
+            let options = GenerateOptions {
+                max_new_tokens: Some(24),
+                temperature: Some(1.5),
+                top_k,
+                seed: Some(seed),
+                ..Default::default()
+            };
             model.generate(prompt, &options).expect("samples")
         };
         assert_eq!(sample(&mut model, 1, None), sample(&mut model, 1, None), "{name}: same seed, same text");
         let texts: std::collections::BTreeSet<String> = (1..6).map(|seed| sample(&mut model, seed, None)).collect();
         assert!(texts.len() > 1, "{name}: five seeds gave one text");
-        assert_eq!(sample(&mut model, 9, Some(1)), model.generate(prompt, &greedy(24)).expect("greedy"), "{name}: top-k 1");
-        let nucleus = GenerateOptions { max_new_tokens: Some(24), temperature: Some(0.8), top_p: Some(0.9), repetition_penalty: Some(1.3), seed: Some(4), ..Default::default() };
-        assert_eq!(model.generate(prompt, &nucleus).expect("samples"), model.generate(prompt, &nucleus).expect("samples"));
+        assert_eq!(
+            sample(&mut model, 9, Some(1)),
+            model.generate(prompt, &greedy(24)).expect("greedy"),
+            "{name}: top-k 1"
+        );
+        let nucleus = GenerateOptions {
+            max_new_tokens: Some(24),
+            temperature: Some(0.8),
+            top_p: Some(0.9),
+            repetition_penalty: Some(1.3),
+            seed: Some(4),
+            ..Default::default()
+        };
+        assert_eq!(
+            model.generate(prompt, &nucleus).expect("samples"),
+            model.generate(prompt, &nucleus).expect("samples")
+        );
     }
 }
 
@@ -130,7 +158,12 @@ fn streaming_never_splits_a_character() {
     let mut model = Model::from_dir(engine(), fixture("tiny/gpt2")).expect("loads");
     for prompt in ["🙂🙂 日本語のテキスト", "Ünïcödé ✓", "中文"] {
         for seed in 0..4 {
-            let options = GenerateOptions { max_new_tokens: Some(32), temperature: Some(2.0), seed: Some(seed), ..Default::default() };
+            let options = GenerateOptions {
+                max_new_tokens: Some(32),
+                temperature: Some(2.0),
+                seed: Some(seed),
+                ..Default::default()
+            };
             let mut chunks = Vec::new();
             model.generate_streaming(prompt, &options, |c| chunks.push(c.to_owned())).expect("streams");
             assert_eq!(chunks.concat(), model.generate(prompt, &options).expect("generates"));
@@ -145,7 +178,10 @@ fn encoders_refuse_to_generate_and_generators_refuse_to_embed() {
     assert!(matches!(bert.generate("x", &greedy(4)), Err(wasmicro::Error::Model { kind: "unsupported", .. })));
     assert!(matches!(bert.next_token_logits("x"), Err(wasmicro::Error::Model { kind: "unsupported", .. })));
     let mut gpt = Model::from_dir(engine(), fixture("tiny/gpt2")).expect("loads");
-    assert!(matches!(gpt.embed("x", &EmbedOptions::default()), Err(wasmicro::Error::Model { kind: "unsupported", .. })));
+    assert!(matches!(
+        gpt.embed("x", &EmbedOptions::default()),
+        Err(wasmicro::Error::Model { kind: "unsupported", .. })
+    ));
     let bad = GenerateOptions { temperature: Some(-1.0), ..Default::default() };
     assert!(matches!(gpt.generate("x", &bad), Err(wasmicro::Error::Model { kind: "invalid-input", .. })));
     gpt.generate("x", &greedy(4)).expect("the model still works after an error");

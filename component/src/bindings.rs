@@ -149,29 +149,35 @@ impl wit::GuestModel for ModelResource {
 
     fn classify(
         &self,
-        _text: String,
-        _pair: Option<String>,
-        _options: wit::ClassifyOptions,
+        text: String,
+        pair: Option<String>,
+        options: wit::ClassifyOptions,
     ) -> Result<Vec<wit::LabelScore>, wit::Error> {
-        Err(unsupported_head(&self.0))
+        let options = engine::ClassifyOptions {
+            top_k: options.top_k,
+            raw_scores: options.raw_scores,
+            max_tokens: options.max_tokens,
+        };
+        Ok(self.0.classify(&text, pair.as_deref(), &options)?.into_iter().map(label_score).collect())
     }
 
-    fn rerank(&self, _query: String, _documents: Vec<String>) -> Result<Vec<wit::Ranked>, wit::Error> {
-        Err(unsupported_head(&self.0))
+    fn rerank(&self, query: String, documents: Vec<String>) -> Result<Vec<wit::Ranked>, wit::Error> {
+        Ok(self.0.rerank(&query, &documents)?.into_iter().map(|(index, score)| wit::Ranked { index, score }).collect())
     }
 
     fn zero_shot(
         &self,
-        _text: String,
-        _labels: Vec<String>,
-        _options: wit::ZeroShotOptions,
+        text: String,
+        labels: Vec<String>,
+        options: wit::ZeroShotOptions,
     ) -> Result<Vec<wit::LabelScore>, wit::Error> {
-        Err(unsupported_head(&self.0))
+        let scores = self.0.zero_shot(&text, &labels, options.hypothesis_template.as_deref(), options.multi_label)?;
+        Ok(scores.into_iter().map(label_score).collect())
     }
 }
 
-fn unsupported_head(model: &engine::Model) -> wit::Error {
-    wit::Error::Unsupported(format!("'{}' has no classification head", model.info().model_type))
+fn label_score(s: engine::LabelScore) -> wit::LabelScore {
+    wit::LabelScore { index: s.index, label: s.label, score: s.score }
 }
 
 impl wit::GuestGeneration for GenerationResource {

@@ -21,7 +21,7 @@ use config::Config;
 pub use error::{Error, Result};
 use files::Files;
 pub use generate::{GenerateOptions, Generation};
-use models::{bert, gpt_neo, gpt_neox, gpt2, t5};
+use models::{bert, gpt_neo, gpt_neox, gpt2, heads, t5};
 pub use pooling::Pooling;
 use safetensors::Checkpoint;
 use tokenizers::{Encoding, Tokenizer};
@@ -49,6 +49,20 @@ pub struct ModelInfo {
     pub normalize: bool,
     pub max_input_tokens: u32,
     pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyOptions {
+    pub top_k: Option<u32>,
+    pub raw_scores: bool,
+    pub max_tokens: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelScore {
+    pub index: u32,
+    pub label: String,
+    pub score: f32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -87,6 +101,8 @@ pub struct Model {
     eos: Vec<u32>,
     /// Prepended when a prompt encodes to nothing.
     bos: Option<u32>,
+    /// The classification head, when the checkpoint has one.
+    head: Option<heads::Config>,
     info: ModelInfo,
 }
 
@@ -125,6 +141,8 @@ impl Model {
                 | "gpt2"
                 | "gpt_neo"
                 | "gpt_neox"
+                | "t5"
+                | "mt5"
         ) {
             return Err(Error::UnsupportedArchitecture(format!("model_type '{model_type}' is not supported")));
         }
@@ -171,7 +189,7 @@ impl Model {
                 (Architecture::GptNeoX(c), Family::Gpt2, dims)
             }
             "t5" | "mt5" => {
-                let c = t5::Config::from_json(&config)?;
+                let c = t5::Config::from_json(model_type, &config)?;
                 t5::Weights::load(&checkpoint, &c)?;
                 // Relative positions have no table limit; the tokenizer's model_max_length
                 // (512 for T5) bounds inputs by default.
@@ -196,6 +214,16 @@ impl Model {
                 };
                 (Architecture::Bert(c), Family::Bert, dims)
             }
+        };
+        let head = match &architecture {
+            Architecture::Bert(c) => match heads::Config::from_json(&config)? {
+                Some(head) => {
+                    heads::Weights::load(&checkpoint, c, &head)?;
+                    Some(head)
+                }
+                None => None,
+            },
+            _ => None,
         };
         let embedding = match &architecture {
             Architecture::Bert(c) => Some(pooling::EmbeddingConfig::from_files(&files, c.max_tokens())?),
@@ -229,9 +257,9 @@ impl Model {
             pooling: embedding.as_ref().map_or(Pooling::Last, |e| e.pooling),
             normalize: embedding.as_ref().is_some_and(|e| e.normalize),
             max_input_tokens: embedding.as_ref().map_or(dims.positions, |e| e.max_tokens) as u32,
-            labels: Vec::new(),
+            labels: head.as_ref().map(|h| h.labels.clone()).unwrap_or_default(),
         };
-        Ok(Model { checkpoint, architecture, tokenizer, embedding, eos, bos, info })
+        Ok(Model { checkpoint, architecture, tokenizer, embedding, eos, bos, head, info })
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -354,6 +382,120 @@ impl Model {
         Ok(generation.generated_ids().to_vec())
     }
 
+    /// Scores of every label for `text` (and `pair`), best first.
+    pub fn classify(&self, text: &str, pair: Option<&str>, options: &ClassifyOptions) -> Result<Vec<LabelScore>> {
+        let (head, _) = self.head()?;
+        let logits = self.head_logits(&[(text, pair)], options.max_tokens, tokenizers::Truncation::LongestFirst)?;
+        let logits = logits.into_iter().next().unwrap_or_default();
+        let scores = if options.raw_scores { logits } else { heads::scores(&logits, head.scoring) };
+        let mut ranked = best_first(&scores);
+        ranked.truncate(options.top_k.map_or(usize::MAX, |k| k as usize));
+        Ok(ranked
+            .into_iter()
+            .map(|i| LabelScore { index: i as u32, label: head.labels[i].clone(), score: scores[i] })
+            .collect())
+    }
+
+    /// Documents by relevance to `query` (a cross-encoder's single score), best first.
+    pub fn rerank<S: AsRef<str>>(&self, query: &str, documents: &[S]) -> Result<Vec<(u32, f32)>> {
+        let (head, _) = self.head()?;
+        if head.labels.len() != 1 {
+            return Err(Error::Unsupported(format!(
+                "reranking needs a cross-encoder with one score; this head has {} labels",
+                head.labels.len()
+            )));
+        }
+        let pairs: Vec<(&str, Option<&str>)> = documents.iter().map(|d| (query, Some(d.as_ref()))).collect();
+        let scores: Vec<f32> = self
+            .head_logits(&pairs, None, tokenizers::Truncation::LongestFirst)?
+            .iter()
+            .map(|l| heads::scores(l, head.scoring).first().copied().unwrap_or(f32::NAN))
+            .collect();
+        Ok(best_first(&scores).into_iter().map(|i| (i as u32, scores[i])).collect())
+    }
+
+    /// Zero-shot classification with an NLI head, as transformers' pipeline does it.
+    pub fn zero_shot<S: AsRef<str>>(
+        &self,
+        text: &str,
+        labels: &[S],
+        template: Option<&str>,
+        multi_label: bool,
+    ) -> Result<Vec<LabelScore>> {
+        let (head, _) = self.head()?;
+        let template = template.unwrap_or("This example is {}.");
+        if !template.contains("{}") {
+            return Err(Error::InvalidInput(format!("the hypothesis template '{template}' has no {{}} for the label")));
+        }
+        if labels.is_empty() {
+            return Err(Error::InvalidInput("zero-shot classification needs at least one label".into()));
+        }
+        let n = head.labels.len();
+        // The pipeline's choice: the first label named entail…, else the last; contradiction
+        // is label 0, or the last one when entailment is 0.
+        let entailment = head.labels.iter().position(|l| l.to_lowercase().starts_with("entail")).unwrap_or(n - 1);
+        let contradiction = if entailment == 0 { n - 1 } else { 0 };
+        let hypotheses: Vec<String> = labels.iter().map(|l| template.replacen("{}", l.as_ref(), 1)).collect();
+        let pairs: Vec<(&str, Option<&str>)> = hypotheses.iter().map(|h| (text, Some(h.as_str()))).collect();
+        let logits = self.head_logits(&pairs, None, tokenizers::Truncation::OnlyFirst)?;
+        let scores: Vec<f32> = if multi_label || labels.len() == 1 {
+            logits
+                .iter()
+                .map(|l| heads::scores(&[l[contradiction], l[entailment]], heads::Scoring::Softmax)[1])
+                .collect()
+        } else {
+            heads::scores(&logits.iter().map(|l| l[entailment]).collect::<Vec<_>>(), heads::Scoring::Softmax)
+        };
+        Ok(best_first(&scores)
+            .into_iter()
+            .map(|i| LabelScore { index: i as u32, label: labels[i].as_ref().to_owned(), score: scores[i] })
+            .collect())
+    }
+
+    fn head(&self) -> Result<(&heads::Config, &bert::Config)> {
+        match (&self.head, &self.architecture) {
+            (Some(head), Architecture::Bert(encoder)) => Ok((head, encoder)),
+            _ => Err(Error::Unsupported(format!(
+                "'{}' has no classification head (a *ForSequenceClassification checkpoint is needed)",
+                self.info.model_type
+            ))),
+        }
+    }
+
+    /// The head's logits for each (text, pair), run as one batch.
+    fn head_logits(
+        &self,
+        inputs: &[(&str, Option<&str>)],
+        max_tokens: Option<u32>,
+        truncation: tokenizers::Truncation,
+    ) -> Result<Vec<Vec<f32>>> {
+        let (head, encoder) = self.head()?;
+        let limit = match max_tokens {
+            Some(n) if n as usize > encoder.max_tokens() => {
+                return Err(Error::InvalidInput(format!(
+                    "max-tokens {n} exceeds the model's {} positions",
+                    encoder.max_tokens()
+                )));
+            }
+            Some(n) => n as usize,
+            None => encoder.max_tokens(),
+        };
+        let encodings = inputs
+            .iter()
+            .map(|(text, pair)| self.tokenizer.encode_truncated_with(text, *pair, limit, truncation))
+            .collect::<Result<Vec<_>>>()?;
+        let hidden = self.forward(&encodings)?;
+        let weights = heads::Weights::load(&self.checkpoint, encoder, head)?;
+        let width = encoder.hidden_size;
+        let mut start = 0;
+        let mut out = Vec::with_capacity(encodings.len());
+        for encoding in &encodings {
+            out.push(weights.logits(&hidden[start * width..(start + 1) * width]));
+            start += encoding.len();
+        }
+        Ok(out)
+    }
+
     fn embedding(&self) -> Result<&pooling::EmbeddingConfig> {
         self.embedding.as_ref().ok_or_else(|| {
             Error::Unsupported(format!(
@@ -410,6 +552,14 @@ impl Model {
             _ => Err(Error::Unsupported(format!("'{}' has no encoder to embed with", self.info.model_type))),
         }
     }
+}
+
+/// Indices by descending score; equal scores keep their order.
+fn best_first(scores: &[f32]) -> Vec<usize> {
+    order::sorted_indices(scores.len(), &|a, b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)))
+        .into_iter()
+        .map(|i| i as usize)
+        .collect()
 }
 
 /// Consecutive runs of encodings whose total length stays within `budget` (a longer single

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerate the tables in component/src/tokenizers/unicode.rs.
+"""Regenerate the tables in component/src/tokenizers/unicode.rs and grapheme.rs.
 
 Token ids only match Hugging Face `tokenizers` if every character class agrees with
-the one `tokenizers` uses, and `tokenizers` takes its Unicode from three crates, each
+the one `tokenizers` uses, and `tokenizers` takes its Unicode from four crates, each
 frozen at its own Unicode version. So the tables are built from those crates' own
 data, never from a UnicodeData.txt of some other version:
 

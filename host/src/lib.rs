@@ -312,6 +312,32 @@ impl Instance {
         model_call!(self, model, call_next_token_logits, prompt)
     }
 
+    pub fn classify(
+        &mut self,
+        model: &ModelHandle,
+        text: &str,
+        pair: Option<&str>,
+        options: &ClassifyOptions,
+    ) -> Result<Vec<LabelScore>> {
+        model_call!(self, model, call_classify, text, pair, *options)
+    }
+
+    pub fn rerank<S: AsRef<str>>(&mut self, model: &ModelHandle, query: &str, documents: &[S]) -> Result<Vec<Ranked>> {
+        let documents: Vec<String> = documents.iter().map(|d| d.as_ref().to_owned()).collect();
+        model_call!(self, model, call_rerank, query, &documents)
+    }
+
+    pub fn zero_shot<S: AsRef<str>>(
+        &mut self,
+        model: &ModelHandle,
+        text: &str,
+        labels: &[S],
+        options: &ZeroShotOptions,
+    ) -> Result<Vec<LabelScore>> {
+        let labels: Vec<String> = labels.iter().map(|l| l.as_ref().to_owned()).collect();
+        model_call!(self, model, call_zero_shot, text, &labels, options)
+    }
+
     /// The most linear memory the instance has held, in bytes (wasm memory never shrinks,
     /// so this is also what it holds now).
     pub fn peak_memory_bytes(&self) -> usize {
@@ -387,6 +413,23 @@ impl Model {
         self.instance.next_token_logits(&self.handle, prompt)
     }
 
+    pub fn classify(&mut self, text: &str, pair: Option<&str>, options: &ClassifyOptions) -> Result<Vec<LabelScore>> {
+        self.instance.classify(&self.handle, text, pair, options)
+    }
+
+    pub fn rerank<S: AsRef<str>>(&mut self, query: &str, documents: &[S]) -> Result<Vec<Ranked>> {
+        self.instance.rerank(&self.handle, query, documents)
+    }
+
+    pub fn zero_shot<S: AsRef<str>>(
+        &mut self,
+        text: &str,
+        labels: &[S],
+        options: &ZeroShotOptions,
+    ) -> Result<Vec<LabelScore>> {
+        self.instance.zero_shot(&self.handle, text, labels, options)
+    }
+
     pub fn instance(&mut self) -> (&mut Instance, &ModelHandle) {
         (&mut self.instance, &self.handle)
     }
@@ -401,6 +444,20 @@ impl Model {
 impl Default for EmbedOptions {
     fn default() -> EmbedOptions {
         EmbedOptions { pooling: None, normalize: None, max_tokens: None, truncate: None }
+    }
+}
+
+#[allow(clippy::derivable_impls)]
+impl Default for ClassifyOptions {
+    fn default() -> ClassifyOptions {
+        ClassifyOptions { top_k: None, raw_scores: false, max_tokens: None }
+    }
+}
+
+#[allow(clippy::derivable_impls)]
+impl Default for ZeroShotOptions {
+    fn default() -> ZeroShotOptions {
+        ZeroShotOptions { hypothesis_template: None, multi_label: false }
     }
 }
 

@@ -70,6 +70,49 @@ enum Command {
         stream: bool,
         prompt: String,
     },
+    /// Classify a text (or a pair) with a sequence-classification checkpoint.
+    Classify {
+        #[command(flatten)]
+        model: ModelArg,
+        /// Print a JSON array of {"label", "score"}, best first.
+        #[arg(long)]
+        json: bool,
+        /// Second text of a pair (NLI, cross-encoders).
+        #[arg(long)]
+        pair: Option<String>,
+        #[arg(long)]
+        top_k: Option<u32>,
+        /// Raw logits instead of probabilities.
+        #[arg(long)]
+        raw_scores: bool,
+        text: String,
+    },
+    /// Rank documents by relevance to a query with a cross-encoder.
+    Rerank {
+        #[command(flatten)]
+        model: ModelArg,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, short)]
+        query: String,
+        documents: Vec<String>,
+    },
+    /// Zero-shot classification with an NLI checkpoint.
+    ZeroShot {
+        #[command(flatten)]
+        model: ModelArg,
+        #[arg(long)]
+        json: bool,
+        /// Comma-separated candidate labels.
+        #[arg(long, value_delimiter = ',', required = true)]
+        labels: Vec<String>,
+        /// Hypothesis with {} for the label (default "This example is {}.").
+        #[arg(long)]
+        template: Option<String>,
+        #[arg(long)]
+        multi_label: bool,
+        text: String,
+    },
     /// Print what the model is, as JSON.
     Info {
         #[command(flatten)]
@@ -197,6 +240,29 @@ fn run(command: Command) -> Result<(), String> {
                 println!("{}", model.generate(&prompt, &options).map_err(|e| e.to_string())?);
             }
         }
+        Command::Classify { model, json, pair, top_k, raw_scores, text } => {
+            let options = wasmicro::ClassifyOptions { top_k, raw_scores, max_tokens: None };
+            let scores = load(&model)?.classify(&text, pair.as_deref(), &options).map_err(|e| e.to_string())?;
+            print_labels(scores.iter().map(|s| (s.label.as_str(), s.score)), json);
+        }
+        Command::ZeroShot { model, json, labels, template, multi_label, text } => {
+            let options = wasmicro::ZeroShotOptions { hypothesis_template: template, multi_label };
+            let scores = load(&model)?.zero_shot(&text, &labels, &options).map_err(|e| e.to_string())?;
+            print_labels(scores.iter().map(|s| (s.label.as_str(), s.score)), json);
+        }
+        Command::Rerank { model, json, query, documents } => {
+            let documents = texts_or_stdin(documents)?;
+            let ranked = load(&model)?.rerank(&query, &documents).map_err(|e| e.to_string())?;
+            if json {
+                let rows: Vec<_> =
+                    ranked.iter().map(|r| serde_json::json!({"index": r.index, "score": r.score})).collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                for r in ranked {
+                    println!("{:9.6}  {}", r.score, documents.get(r.index as usize).map_or("", String::as_str));
+                }
+            }
+        }
         Command::Info { model } => {
             let info = load(&model)?.info().map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string_pretty(&info_json(&info)).unwrap_or_default());
@@ -218,6 +284,19 @@ fn run(command: Command) -> Result<(), String> {
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
     }
     Ok(())
+}
+
+fn print_labels<'a>(scores: impl Iterator<Item = (&'a str, f32)>, json: bool) {
+    let scores: Vec<_> = scores.collect();
+    if json {
+        let rows: Vec<_> =
+            scores.iter().map(|(label, score)| serde_json::json!({"label": label, "score": score})).collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        for (label, score) in scores {
+            println!("{score:9.6}  {label}");
+        }
+    }
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {

@@ -5,6 +5,7 @@ pub mod bert;
 pub mod gpt2;
 pub mod gpt_neo;
 pub mod gpt_neox;
+pub mod heads;
 pub mod t5;
 
 use crate::error::Result;

@@ -1,8 +1,8 @@
 //! T5 (v1.0, v1.1 / flan-t5, mT5): encoder and decoder stacks with RMS layer norm, no
 //! attention scaling, and a bucketed relative position bias computed by each stack's first
 //! layer and reused by all its layers, as Hugging Face does. Feed-forward is ReLU (`t5`) or
-//! gated GELU (`gated-gelu`); tied checkpoints scale the decoder output by `d_model^-0.5`
-//! before the shared embedding matrix serves as the head (never copied).
+//! gated GELU (`gated-gelu`); v1.0 scales the decoder output by `d_model^-0.5`, and the
+//! shared embedding matrix serves as the head unless the checkpoint has its own (never copied).
 
 use super::{KvCache, Linear, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
@@ -27,12 +27,13 @@ pub struct Config {
     pub layer_norm_epsilon: f32,
     pub activation: Activation,
     pub gated: bool,
-    pub tie_word_embeddings: bool,
+    /// Multiply the decoder output by `d_model^-0.5` before the head (v1.0; not v1.1/mT5).
+    pub scale_decoder_outputs: bool,
     pub decoder_start_token_id: u32,
 }
 
 impl Config {
-    pub fn from_json(json: &Json) -> Result<Config> {
+    pub fn from_json(model_type: &str, json: &Json) -> Result<Config> {
         let proj = json.str_or("feed_forward_proj", "relu")?;
         let (gated_by_name, act_by_name) = match proj.strip_prefix("gated-") {
             Some(act) => (true, act),
@@ -58,7 +59,10 @@ impl Config {
             activation: Activation::from_name(act_name)
                 .ok_or_else(|| Error::UnsupportedArchitecture(format!("activation '{act_name}' is not implemented")))?,
             gated: json.bool_or("is_gated_act", gated_by_name)?,
-            tie_word_embeddings: json.bool_or("tie_word_embeddings", true)?,
+            // transformers 5 writes `scale_decoder_outputs` for t5; older configs said it with
+            // `tie_word_embeddings` (false in v1.1); mT5 never scales.
+            scale_decoder_outputs: model_type != "mt5"
+                && json.bool_or("scale_decoder_outputs", json.bool_or("tie_word_embeddings", true)?)?,
             decoder_start_token_id: json.optional_id("decoder_start_token_id")?.unwrap_or(0),
         })
         .and_then(|c| {
@@ -173,7 +177,7 @@ pub struct Weights<'w> {
     pub encoder_final_layer_norm: RmsNorm<'w>,
     pub decoder: Vec<DecoderLayer<'w>>,
     pub decoder_final_layer_norm: RmsNorm<'w>,
-    /// `lm_head.weight`, or `shared` when tied.
+    /// `lm_head.weight`, or `shared` when the checkpoint has no head of its own.
     pub lm_head: &'w [f32],
 }
 
@@ -218,7 +222,13 @@ impl<'w> Weights<'w> {
             encoder_final_layer_norm: RmsNorm::load(ck, "encoder.final_layer_norm", d, eps)?,
             decoder,
             decoder_final_layer_norm: RmsNorm::load(ck, "decoder.final_layer_norm", d, eps)?,
-            lm_head: if cfg.tie_word_embeddings { shared } else { ck.tensor("lm_head.weight", &[cfg.vocab_size, d])? },
+            // Untied checkpoints carry their own head; transformers 5 ties it to `shared` and
+            // saves only that.
+            lm_head: if ck.contains("lm_head.weight") {
+                ck.tensor("lm_head.weight", &[cfg.vocab_size, d])?
+            } else {
+                shared
+            },
         })
     }
 }
@@ -375,7 +385,7 @@ impl Decoder for T5Decoder {
         }
         let d = cfg.d_model;
         let mut last = w.decoder_final_layer_norm.forward(&x[x.len() - d..]);
-        if cfg.tie_word_embeddings {
+        if cfg.scale_decoder_outputs {
             let scale = (1.0 / (d as f64).sqrt()) as f32;
             last.iter_mut().for_each(|v| *v *= scale);
         }

@@ -2,7 +2,7 @@
 //! splits them with `graphemes(true)`: the crate that `tokenizers` 0.23 and `spm_precompiled`
 //! 0.1.4 resolve to, and that the SentencePiece `Precompiled` normalizer walks.
 //!
-//! Rules GB3-GB13 and GB999 of UAX #29 as the crate orders them in `check_pair`: CR LF; breaks
+//! Rules GB1-GB13 and GB999 of UAX #29 as the crate orders them in `check_pair`: CR LF; breaks
 //! around controls; Hangul L/V/T/LV/LVT; no break before Extend, ZWJ or SpacingMark, nor after
 //! Prepend; GB9c (Indic conjuncts: InCB=Consonant [InCB=Extend|Linker]* with at least one
 //! Linker, then InCB=Consonant); GB11 (Extended_Pictographic Extend* ZWJ x
@@ -66,7 +66,7 @@ pub(crate) fn category(c: char) -> u8 {
         };
     }
     if (HANGUL_FIRST..=HANGUL_LAST).contains(&cp) {
-        return if (cp - HANGUL_FIRST) % 28 == 0 { LV } else { LVT };
+        return if (cp - HANGUL_FIRST).is_multiple_of(28) { LV } else { LVT };
     }
     let run = GRAPHEME.run(cp);
     GRAPHEME_VALUES[run / 2] >> (run % 2 * 4) & 0xF

@@ -6,8 +6,10 @@
 //! the model (WordPiece, byte-level BPE), then apply the post-processor's template.
 
 pub mod bpe;
+pub mod grapheme;
 pub mod lowercase;
 pub mod normalize;
+pub mod precompiled;
 pub mod unicode;
 pub mod unigram;
 pub mod vocab;
@@ -21,6 +23,15 @@ use normalize::Normalizer;
 use unigram::Unigram;
 use vocab::Vocab;
 use wordpiece::WordPiece;
+
+/// How a pair that is too long is cut (the strategies of `tokenizers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncation {
+    /// Tokens come off the end of the longer text first.
+    LongestFirst,
+    /// Only the first text is cut (the zero-shot pipeline's choice).
+    OnlyFirst,
+}
 
 /// Ids and token type ids of one encoded input.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -405,23 +416,48 @@ impl Tokenizer {
     /// As `encode`, truncated to `max_len` tokens including the special ones: the longer of
     /// the two sequences loses tokens first (Hugging Face's `longest_first`), from the end.
     pub fn encode_truncated(&self, text: &str, pair: Option<&str>, max_len: usize) -> Result<Encoding> {
+        self.encode_truncated_with(text, pair, max_len, Truncation::LongestFirst)
+    }
+
+    /// As `encode`, truncated to `max_len` tokens including the special ones, as
+    /// `tokenizers`' truncation strategies do it.
+    pub fn encode_truncated_with(
+        &self,
+        text: &str,
+        pair: Option<&str>,
+        max_len: usize,
+        strategy: Truncation,
+    ) -> Result<Encoding> {
         let mut first = self.encode_raw(text)?;
         let mut second = pair.map(|p| self.encode_raw(p)).transpose()?;
         let specials = self.added_special_count(second.is_some());
         let budget = max_len.checked_sub(specials).ok_or_else(|| {
             Error::InvalidInput(format!("max length {max_len} leaves no room for the {specials} special tokens"))
         })?;
-        match &mut second {
-            None => first.truncate(budget),
-            Some(second) => {
-                while first.len() + second.len() > budget {
-                    if first.len() > second.len() {
-                        first.pop();
-                    } else {
-                        second.pop();
-                    }
-                }
+        match (&mut second, strategy) {
+            (None, _) => first.truncate(budget),
+            (Some(second), Truncation::OnlyFirst) => {
+                let room = budget.checked_sub(second.len()).filter(|&r| r > 0 || first.is_empty());
+                first.truncate(room.ok_or_else(|| {
+                    Error::InvalidInput(format!("the second text alone exceeds the {max_len}-token limit"))
+                })?);
             }
+            (Some(second), Truncation::LongestFirst) if first.len() + second.len() > budget => {
+                // tokenizers' arithmetic: the shorter keeps its length if the longer can take
+                // the rest, else they share the budget, the longer getting the odd token.
+                let swap = first.len() > second.len();
+                let short = first.len().min(second.len());
+                let mut keep_long = if short > budget { short } else { short.max(budget - short) };
+                let mut keep_short = short;
+                if keep_short + keep_long > budget {
+                    keep_short = budget / 2;
+                    keep_long = keep_short + budget % 2;
+                }
+                let (keep_first, keep_second) = if swap { (keep_long, keep_short) } else { (keep_short, keep_long) };
+                first.truncate(keep_first);
+                second.truncate(keep_second);
+            }
+            _ => {}
         }
         Ok(self.apply_template(first, second, true))
     }
@@ -550,24 +586,30 @@ impl Tokenizer {
     }
 
     /// Text of `ids`, as `tokenizer.decode(ids, skip_special_tokens=…)`.
+    /// Unlike `tokenizers`, which skips them silently, an id outside the vocabulary is an error.
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        if let Some(id) = ids.iter().find(|&&id| self.token(id).is_empty()) {
+            return Err(Error::InvalidInput(format!("token id {id} is not in the vocabulary")));
+        }
         Ok(String::from_utf8_lossy(&self.decode_bytes(ids, skip_special_tokens)?).into_owned())
     }
 
+    fn token(&self, id: u32) -> &str {
+        match self.added.iter().find(|t| t.id == id) {
+            Some(t) => &t.content,
+            None => self.vocab().tokens().get(id as usize).map_or("", String::as_str),
+        }
+    }
+
     /// The bytes `decode` turns into text. Byte-level vocabularies may end inside a UTF-8
-    /// sequence, which streaming must hold back rather than replace.
+    /// sequence, which streaming must hold back rather than replace. Ids outside the
+    /// vocabulary (a model's padded embedding rows) are skipped, as `tokenizers` does.
     pub fn decode_bytes(&self, ids: &[u32], skip_special_tokens: bool) -> Result<Vec<u8>> {
         let mut tokens = Vec::with_capacity(ids.len());
         for &id in ids {
-            let added = self.added.iter().find(|t| t.id == id);
-            let token = match added {
-                Some(t) => t.content.as_str(),
-                None => self.vocab().tokens().get(id as usize).map_or("", String::as_str),
-            };
-            if token.is_empty() {
-                return Err(Error::InvalidInput(format!("token id {id} is not in the vocabulary")));
-            }
-            if !(skip_special_tokens && added.is_some_and(|t| t.special)) {
+            let token = self.token(id);
+            let special = self.added.iter().any(|t| t.id == id && t.special);
+            if !token.is_empty() && !(skip_special_tokens && special) {
                 tokens.push(token);
             }
         }

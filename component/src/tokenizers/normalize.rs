@@ -4,7 +4,6 @@ use super::unicode;
 use crate::error::{Error, Result};
 use crate::json::Value;
 
-#[derive(Debug, Clone, PartialEq)]
 pub enum Normalizer {
     /// `BertNormalizer`. With `strip_accents: null`, accents are stripped when lowercasing.
     Bert {
@@ -27,6 +26,8 @@ pub enum Normalizer {
         pattern: Pattern,
         content: String,
     },
+    /// SentencePiece's precompiled character map (T5, mT5).
+    Precompiled(Box<super::precompiled::Precompiled>),
     Sequence(Vec<Normalizer>),
 }
 
@@ -109,6 +110,12 @@ impl Normalizer {
             Some("Lowercase") => Ok(Normalizer::Lowercase),
             Some("NFD") => Ok(Normalizer::Nfd),
             Some("StripAccents") => Ok(Normalizer::StripAccents),
+            Some("Precompiled") => {
+                let map = json.field("precompiled_charsmap").and_then(Value::as_str).unwrap_or("");
+                super::precompiled::Precompiled::from_base64(map)
+                    .map(|p| Normalizer::Precompiled(Box::new(p)))
+                    .map_err(|e| Error::InvalidTokenizer(format!("precompiled_charsmap: {e}")))
+            }
             Some("Strip") => {
                 Ok(Normalizer::Strip { left: flag("strip_left", false), right: flag("strip_right", false) })
             }
@@ -179,6 +186,7 @@ impl Normalizer {
                 s.to_owned()
             }
             Normalizer::Replace { pattern, content } => pattern.replace(text, content),
+            Normalizer::Precompiled(map) => map.normalize(text),
             Normalizer::Sequence(steps) => steps.iter().fold(text.to_owned(), |s, step| step.normalize(&s)),
         }
     }

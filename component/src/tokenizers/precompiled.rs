@@ -57,16 +57,15 @@ impl Precompiled {
         if bytes.is_empty() {
             return Ok(Precompiled { units: Vec::new(), normalized: String::new() });
         }
-        let err = |what: &str| format!("precompiled_charsmap: {what}");
         let size = bytes.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
-        let size = size.ok_or_else(|| err("no trie size"))?;
         // A size that is not a multiple of 4 leaves its last bytes to the strings, as in
         // spm_precompiled.
-        let trie_end = (size as usize / 4).checked_mul(4).and_then(|n| n.checked_add(4));
-        let trie = trie_end.and_then(|end| bytes.get(4..end)).ok_or_else(|| err("trie cut short"))?;
+        let trie = size.and_then(|size| bytes.get(4..(size as usize & !3).checked_add(4)?));
+        let trie = trie.ok_or_else(|| "precompiled_charsmap: trie cut short".to_owned())?;
         let units = trie.chunks_exact(4).map(|u| u32::from_le_bytes([u[0], u[1], u[2], u[3]])).collect();
         let strings = bytes.get(4 + trie.len()..).unwrap_or_default();
-        let normalized = String::from_utf8(strings.to_vec()).map_err(|_| err("strings are not UTF-8"))?;
+        let normalized = String::from_utf8(strings.to_vec());
+        let normalized = normalized.map_err(|_| "precompiled_charsmap: strings are not UTF-8".to_owned())?;
         Ok(Precompiled { units, normalized })
     }
 
@@ -134,7 +133,7 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
     }
     let mut out = Vec::with_capacity(data / 4 * 3 + 2);
     let (mut acc, mut bits) = (0u32, 0);
-    for &b in &bytes[..data] {
+    for &b in bytes.iter().take(data) {
         let v = match b {
             b'A'..=b'Z' => b - b'A',
             b'a'..=b'z' => b - b'a' + 26,
@@ -281,7 +280,7 @@ mod tests {
                 units[i] = match x % 4 {
                     0 => x,
                     1 => u32::from(b'a') | 1 << 8 | (x >> 20) << 10,
-                    2 => 1 << 31 | x % 8,
+                    2 => 1 << 31 | (x % 8),
                     _ => units[i] ^ 1 << (x % 32),
                 };
             }

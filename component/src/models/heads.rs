@@ -1,0 +1,122 @@
+//! Sequence-classification heads of the BERT family, on the encoder's first token, with the
+//! tensor names of Hugging Face's `*ForSequenceClassification` checkpoints:
+//!
+//! - `bert`: `pooler.dense` + tanh, then `classifier`;
+//! - `roberta`: `classifier.dense` + tanh, then `classifier.out_proj`;
+//! - `distilbert`: `pre_classifier` + ReLU, then `classifier`;
+//! - `electra`: `classifier.dense` + GELU, then `classifier.out_proj`.
+
+use super::Linear;
+use super::bert::{Config as BertConfig, Variant};
+use crate::config::Config as Json;
+use crate::error::{Error, Result};
+use crate::json::Value;
+use crate::kernels::act::Activation;
+use crate::safetensors::Checkpoint;
+
+/// How logits become scores by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    Softmax,
+    Sigmoid,
+    Raw,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub labels: Vec<String>,
+    pub scoring: Scoring,
+}
+
+impl Config {
+    /// The head a checkpoint declares (`architectures` ending in `ForSequenceClassification`), if any.
+    pub fn from_json(json: &Json) -> Result<Option<Config>> {
+        let classifier = json
+            .get("architectures")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|n| n.as_str().is_some_and(|n| n.ends_with("ForSequenceClassification"))));
+        if !classifier {
+            return Ok(None);
+        }
+        let mut labels: Vec<(usize, String)> = Vec::new();
+        if let Some(map) = json.get("id2label").and_then(Value::as_object) {
+            for (id, label) in map {
+                let id = id
+                    .parse::<usize>()
+                    .map_err(|_| Error::InvalidConfig(format!("config.json: id2label key '{id}' is not an id")))?;
+                let label = label
+                    .as_str()
+                    .ok_or_else(|| Error::InvalidConfig("config.json: an id2label value is not a string".into()))?;
+                labels.push((id, label.to_owned()));
+            }
+        }
+        let count = match json.get("num_labels") {
+            Some(_) => json.size("num_labels")?,
+            None if !labels.is_empty() => labels.len(),
+            None => 2,
+        };
+        let mut names: Vec<String> = (0..count).map(|i| format!("LABEL_{i}")).collect();
+        for (id, label) in labels {
+            if let Some(slot) = names.get_mut(id) {
+                *slot = label;
+            }
+        }
+        // sentence-transformers' CrossEncoder names its activation; the default for one
+        // label is a sigmoid, as for multi-label problems; else a softmax.
+        let activation =
+            json.get("sentence_transformers").and_then(|st| st.field("activation_fn")).and_then(Value::as_str);
+        let scoring = match (activation, json.str_or("problem_type", "")?) {
+            (Some(a), _) if a.ends_with("Identity") => Scoring::Raw,
+            (Some(a), _) if a.ends_with("Sigmoid") => Scoring::Sigmoid,
+            (_, "multi_label_classification") => Scoring::Sigmoid,
+            _ if count == 1 => Scoring::Sigmoid,
+            _ => Scoring::Softmax,
+        };
+        Ok(Some(Config { labels: names, scoring }))
+    }
+}
+
+pub struct Weights<'w> {
+    /// `pooler.dense`, `classifier.dense` or `pre_classifier`.
+    pub dense: Linear<'w>,
+    /// After `dense`: ReLU or GELU, or tanh when `None` (the kernels' activations have no tanh).
+    pub activation: Option<Activation>,
+    /// `classifier` or `classifier.out_proj`: `[num_labels][hidden]`.
+    pub out: Linear<'w>,
+}
+
+impl<'w> Weights<'w> {
+    pub fn load(ck: &'w Checkpoint, encoder: &BertConfig, head: &Config) -> Result<Weights<'w>> {
+        let (h, p, n) = (encoder.hidden_size, &encoder.prefix, head.labels.len());
+        let (dense, out, activation) = match encoder.variant {
+            Variant::Bert => (format!("{p}pooler.dense"), "classifier", None),
+            Variant::Roberta => ("classifier.dense".to_owned(), "classifier.out_proj", None),
+            Variant::DistilBert => ("pre_classifier".to_owned(), "classifier", Some(Activation::Relu)),
+            Variant::Electra => ("classifier.dense".to_owned(), "classifier.out_proj", Some(Activation::Gelu)),
+        };
+        Ok(Weights { dense: Linear::load(ck, &dense, h, h)?, activation, out: Linear::load(ck, out, h, n)? })
+    }
+
+    /// Logits from the first token's hidden state.
+    pub fn logits(&self, first_token: &[f32]) -> Vec<f32> {
+        let mut x = self.dense.forward(first_token);
+        match self.activation {
+            Some(activation) => activation.apply(&mut x),
+            None => x.iter_mut().for_each(|v| *v = crate::kernels::math::tanh(*v)),
+        }
+        self.out.forward(&x)
+    }
+}
+
+/// Scores from logits, as the checkpoint's problem type asks.
+pub fn scores(logits: &[f32], scoring: Scoring) -> Vec<f32> {
+    match scoring {
+        Scoring::Raw => logits.to_vec(),
+        Scoring::Sigmoid => logits.iter().map(|&l| 1.0 / (1.0 + crate::kernels::math::exp(-l))).collect(),
+        Scoring::Softmax => {
+            let mut s = logits.to_vec();
+            crate::kernels::softmax::softmax(&mut s);
+            s
+        }
+    }
+}
