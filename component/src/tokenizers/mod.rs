@@ -609,7 +609,8 @@ impl Tokenizer {
         for &id in ids {
             let token = self.token(id);
             let special = self.added.iter().any(|t| t.id == id && t.special);
-            if !token.is_empty() && !(skip_special_tokens && special) {
+            let skipped = token.is_empty() || (skip_special_tokens && special);
+            if !skipped {
                 tokens.push(token);
             }
         }
