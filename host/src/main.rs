@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 use wasmicro::{EmbedOptions, Engine, Model};
 
+mod synthetic;
+
 #[derive(Parser)]
 #[command(name = "wasmicro", version, about = "Tiny transformer inference in a WebAssembly component")]
 struct Cli {
@@ -125,6 +127,18 @@ enum Command {
         #[arg(long, short)]
         query: String,
         documents: Vec<String>,
+    },
+    /// Time prompt processing and decoding on a random checkpoint with real shapes.
+    BenchGenerate {
+        /// gpt2-small (124M parameters) or t5-small (60M).
+        #[arg(long, default_value = "gpt2-small")]
+        shape: String,
+        /// Prompt length in tokens.
+        #[arg(long, default_value_t = 64)]
+        prompt_tokens: usize,
+        /// Tokens to decode.
+        #[arg(long, default_value_t = 64)]
+        new_tokens: u32,
     },
     /// Time compile, load and embedding on a committed set of sentences.
     Bench {
@@ -282,6 +296,7 @@ fn run(command: Command) -> Result<(), String> {
             }
         }
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
+        Command::BenchGenerate { shape, prompt_tokens, new_tokens } => bench_generate(&shape, prompt_tokens, new_tokens)?,
     }
     Ok(())
 }
@@ -346,6 +361,33 @@ fn best_of<T>(repeat: usize, mut f: impl FnMut() -> Result<T, String>) -> Result
         last = Some(value);
     }
     last.map(|v| (best, v)).ok_or_else(|| "nothing was measured".to_owned())
+}
+
+fn bench_generate(shape: &str, prompt_tokens: usize, new_tokens: u32) -> Result<(), String> {
+    let (files, prompt) = match shape {
+        // One token per byte / per letter with these synthetic tokenizers.
+        "gpt2-small" => (synthetic::gpt2_small(), "a".repeat(prompt_tokens)),
+        "t5-small" => (synthetic::t5_small(), "a".repeat(prompt_tokens.saturating_sub(2))),
+        other => return Err(format!("unknown shape '{other}' (gpt2-small or t5-small)")),
+    };
+    let file_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let engine = Engine::new().map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let mut model = Model::from_files(&engine, files, &Default::default()).map_err(|e| e.to_string())?;
+    let load_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let tokens = model.tokenize(&prompt, true).map_err(|e| e.to_string())?.len();
+    let (prefill_ms, _) = best_of(3, || model.next_token_logits(&prompt).map_err(|e| e.to_string()))?;
+    let options = wasmicro::GenerateOptions { max_new_tokens: Some(new_tokens), ..Default::default() };
+    let (total_ms, generated) = best_of(2, || model.generate_streaming(&prompt, &options, |_| {}).map_err(|e| e.to_string()))?;
+    let decode_s = (total_ms - prefill_ms).max(1e-9) / 1000.0;
+    println!("{shape}: random weights, {:.0} MB of files; best runs", file_bytes as f64 / 1e6);
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| model load | {load_ms:.0} ms |");
+    println!("| prompt of {tokens} tokens (encoder/prefill + first logits) | {prefill_ms:.1} ms ({:.0} tokens/s) |", tokens as f64 / prefill_ms * 1000.0);
+    println!("| decode {} tokens (greedy, KV cache) | {:.1} tokens/s |", generated.len(), generated.len() as f64 / decode_s);
+    println!("| peak linear memory | {:.1} MB |", model.peak_memory_bytes() as f64 / 1e6);
+    Ok(())
 }
 
 fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<(), String> {
