@@ -8,6 +8,15 @@ use wasmicro_tests::{engine, fixture, floats, ids, max_abs_diff, read_json};
 /// Below this top-1/top-2 logit gap, f32 round-off may legitimately pick the other token.
 const NEAR_TIE: f64 = 2e-3;
 
+/// Logits within 1e-4 of transformers', except T5 v1.1's first decoder step on one input,
+/// measured against a float64 run of the same checkpoint (2026-11-23): our encoder output is
+/// 7e-6 from f64 (transformers' f32: 5.7e-6) and our decoder, fed that output, is 1.9e-5 from
+/// f64 — but this random model amplifies an encoder difference ×16 on "Hello world!", so two
+/// faithful f32 runs land 1.5e-4 apart. Greedy ids stay identical.
+fn logit_tolerance(name: &str) -> f32 {
+    if name == "t5_v1_1" { 2e-4 } else { 1e-4 }
+}
+
 fn greedy(max_new_tokens: u32) -> GenerateOptions {
     GenerateOptions { max_new_tokens: Some(max_new_tokens), ..Default::default() }
 }
@@ -34,7 +43,7 @@ fn check(name: &str) {
         let logits_key = if case.get("first_step_logits").is_some() { "first_step_logits" } else { "last_logits" };
         let logits = model.next_token_logits(prompt).expect("logits");
         let delta = max_abs_diff(&logits, &floats(&case[logits_key]));
-        assert!(delta <= 1e-4, "{name}: logits after {prompt:?} differ by {delta:e}");
+        assert!(delta <= logit_tolerance(name), "{name}: logits after {prompt:?} differ by {delta:e}");
         worst_logit = worst_logit.max(delta);
 
         let mut streamed = String::new();

@@ -25,6 +25,7 @@ step "model fixtures"
 model_dir=$(bash fixtures/fetch_minilm.sh | tail -n 1)
 export WASMICRO_MODEL="$model_dir"
 echo "all-MiniLM-L6-v2 at $WASMICRO_MODEL"
+echo "GPT-2 vocabulary at $(bash fixtures/fetch_gpt2_vocab.sh | tail -n 1)"
 
 step "format and lints"
 cargo fmt --all --check

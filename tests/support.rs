@@ -62,3 +62,60 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
     let norm = |v: &[f32]| v.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
     dot / (norm(a) * norm(b)).max(1e-30)
 }
+
+/// GPT-2's vocab.json and merges.txt as `fixtures/fetch_gpt2_vocab.sh` unpacks them.
+pub fn gpt2_vocab_dir() -> PathBuf {
+    let cache = std::env::var_os("WASMICRO_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache").join("wasmicro")
+    });
+    let dir = cache.join("models").join("gpt2-tokenizer");
+    assert!(
+        dir.join("merges.txt").exists(),
+        "{} has no merges.txt: run fixtures/fetch_gpt2_vocab.sh first",
+        dir.display()
+    );
+    dir
+}
+
+/// config.json and model.safetensors of a one-layer GPT-2 of width 4 with zero weights:
+/// enough to load a tokenizer of `vocab` tokens through the component.
+pub fn zero_gpt2_checkpoint(vocab: usize) -> Vec<(String, Vec<u8>)> {
+    let e = 4;
+    let shapes: Vec<(String, Vec<usize>)> = vec![
+        ("wte.weight".into(), vec![vocab, e]),
+        ("wpe.weight".into(), vec![64, e]),
+        ("h.0.ln_1.weight".into(), vec![e]),
+        ("h.0.ln_1.bias".into(), vec![e]),
+        ("h.0.attn.c_attn.weight".into(), vec![e, 3 * e]),
+        ("h.0.attn.c_attn.bias".into(), vec![3 * e]),
+        ("h.0.attn.c_proj.weight".into(), vec![e, e]),
+        ("h.0.attn.c_proj.bias".into(), vec![e]),
+        ("h.0.ln_2.weight".into(), vec![e]),
+        ("h.0.ln_2.bias".into(), vec![e]),
+        ("h.0.mlp.c_fc.weight".into(), vec![e, 4 * e]),
+        ("h.0.mlp.c_fc.bias".into(), vec![4 * e]),
+        ("h.0.mlp.c_proj.weight".into(), vec![4 * e, e]),
+        ("h.0.mlp.c_proj.bias".into(), vec![e]),
+        ("ln_f.weight".into(), vec![e]),
+        ("ln_f.bias".into(), vec![e]),
+    ];
+    let mut header = serde_json::Map::new();
+    let mut offset = 0;
+    for (name, shape) in &shapes {
+        let bytes = shape.iter().product::<usize>() * 4;
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + bytes]}),
+        );
+        offset += bytes;
+    }
+    let mut header = serde_json::Value::Object(header).to_string();
+    while !header.len().is_multiple_of(8) {
+        header.push(' ');
+    }
+    let mut weights = (header.len() as u64).to_le_bytes().to_vec();
+    weights.extend_from_slice(header.as_bytes());
+    weights.resize(weights.len() + offset, 0);
+    let config = serde_json::json!({"model_type": "gpt2", "vocab_size": vocab, "n_positions": 64, "n_embd": e, "n_layer": 1, "n_head": 1});
+    vec![("config.json".into(), config.to_string().into_bytes()), ("model.safetensors".into(), weights)]
+}

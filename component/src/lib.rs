@@ -432,8 +432,11 @@ impl Model {
         }
         let n = head.labels.len();
         // The pipeline's choice: the first label named entail…, else the last; contradiction
-        // is label 0, or the last one when entailment is 0.
-        let entailment = head.labels.iter().position(|l| l.to_lowercase().starts_with("entail")).unwrap_or(n - 1);
+        // is label 0, or the last one when entailment is 0. Python's `lower()` and our
+        // per-character lowercase differ only in final sigma, which cannot start "entail";
+        // `str::to_lowercase` would bring std's 15 KB of case tables into the component.
+        let entailment =
+            head.labels.iter().position(|l| tokenizers::lowercase::lowercase(l).starts_with("entail")).unwrap_or(n - 1);
         let contradiction = if entailment == 0 { n - 1 } else { 0 };
         let hypotheses: Vec<String> = labels.iter().map(|l| template.replacen("{}", l.as_ref(), 1)).collect();
         let pairs: Vec<(&str, Option<&str>)> = hypotheses.iter().map(|h| (text, Some(h.as_str()))).collect();

@@ -296,7 +296,9 @@ fn run(command: Command) -> Result<(), String> {
             }
         }
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
-        Command::BenchGenerate { shape, prompt_tokens, new_tokens } => bench_generate(&shape, prompt_tokens, new_tokens)?,
+        Command::BenchGenerate { shape, prompt_tokens, new_tokens } => {
+            bench_generate(&shape, prompt_tokens, new_tokens)?
+        }
     }
     Ok(())
 }
@@ -378,14 +380,22 @@ fn bench_generate(shape: &str, prompt_tokens: usize, new_tokens: u32) -> Result<
     let tokens = model.tokenize(&prompt, true).map_err(|e| e.to_string())?.len();
     let (prefill_ms, _) = best_of(3, || model.next_token_logits(&prompt).map_err(|e| e.to_string()))?;
     let options = wasmicro::GenerateOptions { max_new_tokens: Some(new_tokens), ..Default::default() };
-    let (total_ms, generated) = best_of(2, || model.generate_streaming(&prompt, &options, |_| {}).map_err(|e| e.to_string()))?;
+    let (total_ms, generated) =
+        best_of(2, || model.generate_streaming(&prompt, &options, |_| {}).map_err(|e| e.to_string()))?;
     let decode_s = (total_ms - prefill_ms).max(1e-9) / 1000.0;
     println!("{shape}: random weights, {:.0} MB of files; best runs", file_bytes as f64 / 1e6);
     println!("| measure | value |");
     println!("|---|---|");
     println!("| model load | {load_ms:.0} ms |");
-    println!("| prompt of {tokens} tokens (encoder/prefill + first logits) | {prefill_ms:.1} ms ({:.0} tokens/s) |", tokens as f64 / prefill_ms * 1000.0);
-    println!("| decode {} tokens (greedy, KV cache) | {:.1} tokens/s |", generated.len(), generated.len() as f64 / decode_s);
+    println!(
+        "| prompt of {tokens} tokens (encoder/prefill + first logits) | {prefill_ms:.1} ms ({:.0} tokens/s) |",
+        tokens as f64 / prefill_ms * 1000.0
+    );
+    println!(
+        "| decode {} tokens (greedy, KV cache) | {:.1} tokens/s |",
+        generated.len(),
+        generated.len() as f64 / decode_s
+    );
     println!("| peak linear memory | {:.1} MB |", model.peak_memory_bytes() as f64 / 1e6);
     Ok(())
 }

@@ -74,7 +74,10 @@ fn byte_level_tokenizer() -> String {
 /// GPT-2 small: 12 layers, 768 wide, 12 heads, 1024 positions, 50257 tokens (124M parameters).
 pub fn gpt2_small() -> Vec<(String, Vec<u8>)> {
     let (e, layers, vocab, positions) = (768, 12, 50257, 1024);
-    let mut tensors = vec![("transformer.wte.weight".to_owned(), vec![vocab, e]), ("transformer.wpe.weight".to_owned(), vec![positions, e])];
+    let mut tensors = vec![
+        ("transformer.wte.weight".to_owned(), vec![vocab, e]),
+        ("transformer.wpe.weight".to_owned(), vec![positions, e]),
+    ];
     for i in 0..layers {
         let l = format!("transformer.h.{i}");
         for (name, shape) in [
@@ -131,7 +134,8 @@ pub fn t5_small() -> Vec<(String, Vec<u8>)> {
         tensors.push((format!("{b}.2.layer_norm.weight"), vec![d]));
     }
     for stack in ["encoder", "decoder"] {
-        tensors.push((format!("{stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"), vec![buckets, 8]));
+        tensors
+            .push((format!("{stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"), vec![buckets, 8]));
         tensors.push((format!("{stack}.final_layer_norm.weight"), vec![d]));
     }
     let config = json!({

@@ -159,9 +159,68 @@ impl Tokenizer {
         if let (Some(vocab), Some(merges)) = (files.get("vocab.json"), files.get("merges.txt")) {
             return Tokenizer::from_bpe_files(vocab, merges, &config, model_type);
         }
+        if let (Some(spiece), "t5" | "mt5") = (files.get("spiece.model"), model_type) {
+            return Tokenizer::from_t5_spiece(spiece, &config);
+        }
         Err(Error::MissingFile(
-            "no tokenizer: expected tokenizer.json, vocab.txt, or vocab.json with merges.txt".into(),
+            "no tokenizer: expected tokenizer.json, vocab.txt, vocab.json with merges.txt, or spiece.model".into(),
         ))
+    }
+
+    /// What transformers' T5 converter builds from `spiece.model`: the pieces then the
+    /// `<extra_id_N>` sentinels in reverse, the model's charsmap, trailing spaces stripped,
+    /// runs of spaces made one `▁`, Metaspace, and `$A </s>`.
+    fn from_t5_spiece(bytes: &[u8], config: &Value) -> Result<Tokenizer> {
+        let spm = unigram::SentencePieceModel::parse(bytes)?;
+        let extra_ids = config.field("extra_ids").and_then(Value::as_usize).unwrap_or(100);
+        let mut pieces: Vec<(String, f64)> =
+            spm.pieces.iter().map(|(p, score, _)| (p.clone(), *score as f64)).collect();
+        pieces.extend((0..extra_ids).rev().map(|i| (format!("<extra_id_{i}>"), 0.0)));
+        let mut normalizers = Vec::new();
+        if !spm.precompiled_charsmap.is_empty() {
+            let map = precompiled::Precompiled::from_bytes(&spm.precompiled_charsmap)
+                .map_err(|e| bad(format!("spiece.model precompiled_charsmap: {e}")))?;
+            normalizers.push(Normalizer::Precompiled(Box::new(map)));
+        }
+        normalizers.push(Normalizer::Strip { left: false, right: true });
+        normalizers
+            .push(Normalizer::Replace { pattern: normalize::Pattern::Run { c: ' ', min: 2 }, content: "▁".into() });
+        let model = Unigram::new(pieces, spm.unk_id)?;
+        let mut added = Vec::new();
+        for name in ["<pad>", "</s>", "<unk>"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain((0..extra_ids).map(|i| format!("<extra_id_{i}>")))
+        {
+            if let Some(id) = model.vocab.id(&name) {
+                added.push(AddedToken {
+                    content: name,
+                    pattern: String::new(),
+                    id,
+                    special: true,
+                    normalized: false,
+                    lstrip: false,
+                    rstrip: false,
+                    single_word: false,
+                });
+            }
+        }
+        let eos = model.vocab.id("</s>").ok_or_else(|| bad("spiece.model has no </s>"))?;
+        let eos_piece = Piece::Special { ids: vec![eos], type_id: 0 };
+        let template = Template {
+            single: vec![Piece::First { type_id: 0 }, eos_piece.clone()],
+            pair: vec![Piece::First { type_id: 0 }, eos_piece.clone(), Piece::Second { type_id: 0 }, eos_piece],
+        };
+        let metaspace = PreTokenizer::Metaspace { replacement: '▁', prepend: Prepend::Always, split: true };
+        let decoder = Decoder::Metaspace { replacement: '▁', prepend: true };
+        Tokenizer::assemble(
+            Some(Normalizer::Sequence(normalizers)),
+            metaspace,
+            Model::Unigram(model),
+            added,
+            template,
+            decoder,
+        )
     }
 
     pub fn from_tokenizer_json(json: &Value) -> Result<Tokenizer> {
