@@ -79,3 +79,49 @@ fn failures_are_one_line_and_a_non_zero_exit() {
         assert!(stderr.starts_with("wasmicro: ") && !stderr.contains("panicked"), "{stderr}");
     }
 }
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tiny").join(name).display().to_string()
+}
+
+#[test]
+fn generate_prints_the_generated_text_streamed_or_not() {
+    for name in ["gpt2", "t5"] {
+        let dir = fixture(name);
+        let (ok, whole, _) =
+            wasmicro(&["generate", "--model", &dir, "--max-new-tokens", "12", "The weather today"], None);
+        assert!(ok);
+        let (ok, streamed, _) =
+            wasmicro(&["generate", "--model", &dir, "--max-new-tokens", "12", "--stream", "The weather today"], None);
+        assert!(ok);
+        assert_eq!(whole, streamed, "{name}");
+        let engine = wasmicro::Engine::new().unwrap();
+        let options = wasmicro::GenerateOptions { max_new_tokens: Some(12), ..Default::default() };
+        let expected =
+            wasmicro::Model::from_dir(&engine, &dir).unwrap().generate("The weather today", &options).unwrap();
+        assert_eq!(whole, format!("{expected}\n"), "{name}");
+    }
+}
+
+#[test]
+fn classify_rerank_and_zero_shot_print_json_best_first() {
+    let (ok, out, _) = wasmicro(&["classify", "--json", "--model", &fixture("bert_cls"), "What a lovely day"], None);
+    assert!(ok);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.windows(2).all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()));
+    let (ok, out, _) =
+        wasmicro(&["rerank", "--json", "--model", &fixture("roberta_cross_encoder"), "--query", "q", "a", "b"], None);
+    assert!(ok);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 2);
+    let (ok, out, _) = wasmicro(
+        &["zero-shot", "--json", "--model", &fixture("bert_nli"), "--labels", "sports,cooking", "We won the match"],
+        None,
+    );
+    assert!(ok);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 2);
+    let (ok, _, err) = wasmicro(&["classify", "--model", &fixture("bert"), "text"], None);
+    assert!(!ok && err.starts_with("wasmicro: unsupported: "), "{err}");
+}
