@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh machine: installs what it needs, then runs
 #   1. the component's unit tests natively (scalar kernels) and under wasmtime (SIMD128 kernels),
 #   2. the integration tests through the real component (parity with Hugging Face, bad inputs),
-#   3. the host library and CLI tests.
+#   3. the host library and CLI tests,
+#   4. the same component transpiled by jco: Node, Chromium (demo page) and workerd (Worker) suites.
 # Usage: bash tests/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,18 @@ CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/debug/wasi-runner" cargo test -p 
 step "native unit tests, integration tests through the component, CLI tests"
 # --nocapture so the parity figures (worst |Δ| per model) appear in the log.
 cargo test --workspace -- --nocapture
+
+step "JavaScript: the component through jco in Node, Chromium and workerd"
+# Debian's Chromium for the browser suite (playwright-core drives /usr/bin/chromium; nothing is downloaded).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    echo "chromium is missing: apt-get install chromium" >&2; exit 1
+  fi
+fi
+cargo build -p wasmicro-host   # the CLI the JS suites compare with, embedding target/component/wasmicro.wasm
+(cd jco-bindings && npm ci --no-audit --no-fund && npm run typecheck && npm test)
 
 echo
 echo "all tests passed"

@@ -1,7 +1,7 @@
 // `npm run build`: transpiles the wasmicro component with jco into dist/.
 //
 // Input: $WASMICRO_COMPONENT, else the component that `cargo build -p wasmicro-host` builds
-// and the Rust host embeds (target/component/wasm32-wasip2/component/wasmicro_component.wasm).
+// and the Rust host embeds (target/component/wasmicro.wasm, written by host/build.rs).
 // Output (generated, git-ignored): dist/wasmicro.js + .d.ts (jco, `--instantiation async`,
 // so the caller supplies the compiled core modules: Workers need static `.wasm` imports),
 // dist/*.core*.wasm, dist/core-modules.js (those core modules as static imports, for
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const component = resolve(
   process.env.WASMICRO_COMPONENT ||
-    join(root, '..', 'target', 'component', 'wasm32-wasip2', 'component', 'wasmicro_component.wasm'),
+    join(root, '..', 'target', 'component', 'wasmicro.wasm'),
 );
 if (!existsSync(component)) {
   console.error(`build: no component at ${component}\n(build it with \`cargo build -p wasmicro-host\` at the repository root)`);

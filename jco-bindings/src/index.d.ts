@@ -119,6 +119,8 @@ export interface ClassifyOptions {
   topK?: number;
   /** Raw logits instead of probabilities. */
   rawScores?: boolean;
+  /** Truncate (the longer text of a pair first) to this many tokens instead of the model's limit. */
+  maxTokens?: number;
 }
 
 export interface ZeroShotOptions {
@@ -159,6 +161,9 @@ export class Model {
   generate(prompt: string, options?: GenerateOptions): string;
   /** The same generation chunk by chunk; errors reject the first `next()`. */
   stream(prompt: string, options?: GenerateOptions): AsyncGenerator<string, void, undefined>;
+  /** Logits of the token after `prompt` (for T5: of the first decoded token), one per vocabulary entry. */
+  nextTokenLogits(prompt: string): Float32Array;
+  /** Scores of the classification head's labels, best first. */
   classify(text: string, options?: ClassifyOptions): LabelScore[];
   rerank(query: string, documents: readonly string[]): Ranked[];
   zeroShot(text: string, labels: readonly string[], options?: ZeroShotOptions): LabelScore[];

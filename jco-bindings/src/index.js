@@ -399,11 +399,24 @@ export class Model {
     }
   }
 
+  /**
+   * Logits of the token after `prompt` (for T5: of the first decoded token), one per
+   * vocabulary entry.
+   */
+  nextTokenLogits(prompt) {
+    requireString('prompt', prompt);
+    return this.#call((m) => m.nextTokenLogits(prompt));
+  }
+
   /** Scores of the classification head's labels, best first. */
-  classify(text, { pair, topK, rawScores = false } = {}) {
+  classify(text, { pair, topK, rawScores = false, maxTokens } = {}) {
     requireString('text', text);
     if (pair !== undefined) requireString('pair', pair);
-    const o = { topK: optionalCount('topK', topK), rawScores: rawScores === true };
+    const o = {
+      topK: optionalCount('topK', topK),
+      rawScores: rawScores === true,
+      maxTokens: optionalCount('maxTokens', maxTokens),
+    };
     return this.#call((m) => m.classify(text, pair, o));
   }
 
@@ -461,6 +474,11 @@ export async function load(files, options = {}) {
     if (typed) throw typed;
     if (e instanceof WebAssembly.RuntimeError) throw new TrapError(`the component trapped: ${e.message}`, { cause: e });
     throw e;
+  } finally {
+    // jco 1.35 defines the model's dispose function inside the generated `load`, whose scope
+    // holds the argument: the array would keep every file's bytes alive as long as the model.
+    // Emptying it lets them be collected as soon as the component has its copy.
+    list.length = 0;
   }
   return new Model(CONSTRUCT, raw);
 }

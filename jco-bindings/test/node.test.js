@@ -256,28 +256,104 @@ describe('loading', () => {
     if (!existsSync(root)) return t.skip('fixtures/tiny is not there');
     const texts = ['Hello world!', 'Café naïve résumé', 'How old are you? I am six years old.'];
     let checked = 0;
-    for (const name of readdirSync(root).sort()) {
-      const dir = join(root, name);
-      if (!existsSync(join(dir, 'config.json'))) continue;
-      const tiny = await loadFromDir(dir);
-      let expected;
+    // The outcome, vectors or the error kind, in JavaScript and in the Rust host.
+    const inJs = async (dir) => {
       try {
-        expected = hostEmbed(texts, dir);
+        const tiny = await loadFromDir(dir);
+        return { vectors: texts.map((t) => tiny.embed(t)) };
+      } catch (e) {
+        if (!(e instanceof WasmicroError)) throw e;
+        return { kind: e.kind };
+      }
+    };
+    const inHost = (dir) => {
+      try {
+        return { vectors: hostEmbed(texts, dir) };
       } catch (e) {
         // The CLI prints `wasmicro: DIR: KIND: message`.
         const kind = String(e.stderr).match(/: ([a-z-]+): /g)?.pop()?.slice(2, -2);
-        assert.ok(kind, `${name}: the host failed without a typed error: ${e.stderr}`);
-        assert.throws(() => tiny.embed(texts[0]), (err) => err instanceof WasmicroError && err.kind === kind);
-        checked++;
-        continue;
+        assert.ok(kind, `the host failed without a typed error: ${e.stderr}`);
+        return { kind };
       }
-      texts.forEach((text, i) => {
-        const delta = maxAbsDiff(tiny.embed(text), expected[i]);
-        assert.ok(delta <= 1e-6, `${name} ${JSON.stringify(text)}: max |Δ| ${delta}`);
+    };
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      if (!existsSync(join(dir, 'config.json'))) continue;
+      const [js, host] = [await inJs(dir), inHost(dir)];
+      assert.equal(js.kind, host.kind, `${name}: error kinds differ`);
+      js.vectors?.forEach((v, i) => {
+        const delta = maxAbsDiff(v, host.vectors[i]);
+        assert.ok(delta <= 1e-6, `${name} ${JSON.stringify(texts[i])}: max |Δ| ${delta}`);
       });
       checked++;
     }
     console.log(`# ${checked} tiny checkpoints agree with the Rust host`);
+  });
+
+  test('the tiny checkpoints generate, classify, rerank and zero-shot as the Rust host does', async (t) => {
+    const root = fixture('tiny');
+    if (!existsSync(root)) return t.skip('fixtures/tiny is not there');
+    const json = (args) => JSON.parse(hostRun(args));
+    const checked = [];
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      let m;
+      try {
+        m = await loadFromDir(dir);
+      } catch (e) {
+        assert.ok(e instanceof WasmicroError, `${name}: ${e}`);
+        continue; // the embed test checks that the host fails the same way
+      }
+      const { family, labels } = m.info;
+      if (family === 'gpt2' || family === 't5') {
+        for (const prompt of ['Hello', 'translate English to German: The house is wonderful.']) {
+          for (const [options, flags] of [
+            [{ maxNewTokens: 16 }, ['--max-new-tokens', '16']],
+            [
+              { maxNewTokens: 16, temperature: 0.8, topK: 50, topP: 0.9, seed: 42 },
+              ['--max-new-tokens', '16', '--temperature', '0.8', '--top-k', '50', '--top-p', '0.9', '--seed', '42'],
+            ],
+          ]) {
+            const host = hostRun(['generate', '--model', dir, ...flags, '--', prompt]).replace(/\n$/, '');
+            assert.equal(m.generate(prompt, options), host, `${name}: generate(${JSON.stringify(prompt)}, ${JSON.stringify(options)})`);
+          }
+        }
+        const logits = m.nextTokenLogits('Hello');
+        assert.ok(logits instanceof Float32Array && logits.length === m.info.vocabSize);
+        checked.push(`${name} (generate)`);
+      }
+      if (labels.length > 0) {
+        const text = 'The new phone has a great camera but the battery is disappointing.';
+        const pair = 'The review is about a phone.';
+        const strip = (scores) => scores.map(({ label, score }) => ({ label, score }));
+        assert.deepEqual(strip(m.classify(text)), json(['classify', '--model', dir, '--json', '--', text]), `${name}: classify`);
+        assert.deepEqual(
+          strip(m.classify(text, { pair, rawScores: true })),
+          json(['classify', '--model', dir, '--json', '--raw-scores', '--pair', pair, '--', text]),
+          `${name}: classify a pair, raw scores`,
+        );
+        checked.push(`${name} (classify)`);
+        if (labels.length === 1) {
+          const docs = ['Paris is the capital of France.', 'Bananas are yellow.', 'France has many cities.'];
+          const strip2 = (ranked) => ranked.map(({ index, score }) => ({ index, score }));
+          const query = 'What is the capital of France?';
+          assert.deepEqual(strip2(m.rerank(query, docs)), json(['rerank', '--model', dir, '--json', '-q', query, '--', ...docs]));
+          checked.push(`${name} (rerank)`);
+        }
+        if (labels.some((l) => /entail/i.test(l))) {
+          const candidates = ['sports', 'politics', 'technology'];
+          const args = ['zero-shot', '--model', dir, '--json', '--labels', candidates.join(',')];
+          assert.deepEqual(strip(m.zeroShot(text, candidates)), json([...args, '--', text]), `${name}: zero-shot`);
+          assert.deepEqual(
+            strip(m.zeroShot(text, candidates, { multiLabel: true, hypothesisTemplate: 'This text is about {}.' })),
+            json([...args, '--multi-label', '--template', 'This text is about {}.', '--', text]),
+            `${name}: zero-shot, multi-label`,
+          );
+          checked.push(`${name} (zero-shot)`);
+        }
+      }
+    }
+    console.log(`# equal to the Rust host: ${checked.join(', ')}`);
   });
 
   test('dist/ was transpiled from the component the Rust host embeds', () => {
@@ -292,6 +368,21 @@ test("examples/node.js (the README's Node snippet) runs and embeds as the Rust h
   assert.match(lines[0], /^0\.\d{4} Photosynthesis/);
   assert.match(lines[2], /^UnsupportedError \(unsupported\): /);
   assert.equal(maxAbsDiff(JSON.parse(lines[3]), hostEmbed(['Hello, world'])[0]), 0);
+});
+
+test('after load, JavaScript holds no copy of the files: only the component has them', () => {
+  const script = `
+    const { Wasmicro } = await import(${JSON.stringify(new URL('../src/index.js', import.meta.url).href)});
+    const settle = async () => { for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 20)); gc(); } };
+    const model = await Wasmicro.loadFromDir(${JSON.stringify(minilmDir())});
+    await settle();
+    const { arrayBuffers, external, rss } = process.memoryUsage();
+    console.log(JSON.stringify({ arrayBuffers, external, rss, ok: model.embed('x').length }));
+  `;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const m = JSON.parse(out.trim().split('\n').pop());
+  console.log(`# Node, MiniLM loaded: RSS ${(m.rss / 1e6).toFixed(0)} MB, external (wasm memory) ${(m.external / 1e6).toFixed(0)} MB, array buffers ${(m.arrayBuffers / 1e6).toFixed(1)} MB`);
+  assert.ok(m.arrayBuffers < 5e6, `${m.arrayBuffers} bytes of array buffers are still alive`);
 });
 
 test('timings in a fresh Node process (reported, not asserted)', () => {
@@ -316,7 +407,7 @@ test('timings in a fresh Node process (reported, not asserted)', () => {
   console.log(`# Node ${process.version}: embed one at a time ${m.single.toFixed(2)} ms/sentence, embedBatch of ${m.n} ${m.batch.toFixed(2)} ms/sentence, one 256-token text ${m.long.toFixed(1)} ms`);
 });
 
-describe('a decoder: generate and stream (a tiny GPT-2 made by test/tiny-gpt2.js)', () => {
+describe('decoders: generate and stream (a tiny GPT-2 made by test/tiny-gpt2.js, fixtures/tiny)', () => {
   let gpt2;
   before(async () => {
     gpt2 = await Wasmicro.load(tinyGpt2());
@@ -350,6 +441,41 @@ describe('a decoder: generate and stream (a tiny GPT-2 made by test/tiny-gpt2.js
     const cut = gpt2.generate('Hello there', { ...options, stop });
     assert.equal(cut, text.slice(0, text.indexOf(stop)));
     assert.equal(gpt2.generate('Hello there', { ...options, stop: [stop, 'never'] }), cut);
+  });
+
+  test("the tiny decoders' greedy text equals transformers' (fixtures/tiny/*/reference.json)", async (t) => {
+    const root = fixture('tiny');
+    if (!existsSync(root)) return t.skip('fixtures/tiny is not there');
+    const NEAR_TIE = 2e-3; // below this top-1/top-2 logit gap, f32 round-off may pick the other token
+    const report = [];
+    for (const name of readdirSync(root).sort()) {
+      const path = join(root, name, 'reference.json');
+      if (!existsSync(path)) continue;
+      const reference = readJson(path);
+      if (!reference.cases?.[0]?.greedy_text) continue;
+      let decoder;
+      try {
+        decoder = await loadFromDir(join(root, name));
+      } catch (e) {
+        assert.ok(e instanceof UnsupportedArchitectureError, `${name}: ${e}`);
+        report.push(`${name}: ${e.kind}`);
+        continue;
+      }
+      let exact = 0;
+      for (const c of reference.cases) {
+        const prompt = c.prompt ?? c.text;
+        assert.deepEqual([...decoder.tokenize(prompt)], c.input_ids, `${name}: ids of ${JSON.stringify(prompt)}`);
+        const chunks = [];
+        for await (const chunk of decoder.stream(prompt, { maxNewTokens: 32 })) chunks.push(chunk);
+        assert.equal(chunks.join(''), decoder.generate(prompt, { maxNewTokens: 32 }), `${name}: stream ≠ generate`);
+        if (c.top2_gaps.every((g) => g >= NEAR_TIE)) {
+          assert.equal(chunks.join(''), c.greedy_text, `${name}: greedy text after ${JSON.stringify(prompt)}`);
+          exact++;
+        }
+      }
+      report.push(`${name}: ${exact}/${reference.cases.length} continuations equal (the rest have a near-tie)`);
+    }
+    console.log(`# ${report.join('; ')}`);
   });
 
   test('breaking out of a stream frees it; errors leave the model usable', async () => {

@@ -68,6 +68,7 @@ export function hostEmbed(texts, model = minilmDir()) {
       execFileSync(hostCli(), ['embed', '--json', '--model', model, '--', ...args], {
         encoding: 'utf8',
         input,
+        stdio: ['pipe', 'pipe', 'pipe'],
         maxBuffer: 256 << 20,
       }),
     );
@@ -81,7 +82,7 @@ export function hostEmbed(texts, model = minilmDir()) {
 }
 
 export function hostRun(args) {
-  return execFileSync(hostCli(), args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return execFileSync(hostCli(), args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
 export function maxAbsDiff(a, b) {

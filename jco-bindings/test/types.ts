@@ -3,6 +3,7 @@
 import type * as Wit from '../dist/interfaces/wasmicro-inference-engine.js';
 import Wasmicro, {
   InvalidInputError,
+  type ClassifyOptions,
   type EmbedOptions,
   type GenerateOptions,
   type LabelScore,
@@ -24,7 +25,9 @@ const checks: [
   Assignable<ReturnType<Wit.Model['embed']>, ReturnType<Model['embed']>>,
   Assignable<ReturnType<Wit.Model['embedBatch']>, ReturnType<Model['embedBatch']>>,
   Assignable<ReturnType<Wit.Model['tokenize']>, ReturnType<Model['tokenize']>>,
-] = [true, true, true, true, true, true, true, true];
+  Assignable<ReturnType<Wit.Model['nextTokenLogits']>, ReturnType<Model['nextTokenLogits']>>,
+  Assignable<Omit<ClassifyOptions, 'pair'>, Partial<Wit.ClassifyOptions>>,
+] = [true, true, true, true, true, true, true, true, true, true];
 void checks;
 
 export async function usage(files: Record<string, Uint8Array>): Promise<number> {

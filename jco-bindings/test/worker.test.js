@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeWorkerdConfig } from '../worker/workerd-config.js';
 import { Wasmicro } from '../src/index.js';
-import { hostEmbed, maxAbsDiff, minilmDir, packageRoot, parityTexts } from './support.js';
+import { hostEmbed, hostRun, maxAbsDiff, minilmDir, packageRoot, parityTexts } from './support.js';
 import { tinyGpt2, writeTinyGpt2 } from './tiny-gpt2.js';
 
 const require = createRequire(import.meta.url);
@@ -167,7 +167,7 @@ test('GET / describes the model', async () => {
   assert.equal(model.embeddingSize, 384);
 });
 
-test('POST /generate streams what Node generates, with a decoder (a tiny GPT-2)', async (t) => {
+test('POST /generate streams what the Rust host generates, with a decoder (a tiny GPT-2)', async (t) => {
   const dir = writeTinyGpt2(mkdtempSync(join(tmpdir(), 'wasmicro-gpt2-')));
   const gpt2 = await startWorkerd(dir, 'tiny-gpt2.capnp');
   t.after(async () => {
@@ -175,7 +175,13 @@ test('POST /generate streams what Node generates, with a decoder (a tiny GPT-2)'
     rmSync(dir, { recursive: true, force: true });
   });
   const local = await Wasmicro.load(tinyGpt2());
-  for (const parameters of [{ maxNewTokens: 12 }, { maxNewTokens: 16, temperature: 0.9, topK: 20, seed: 7 }]) {
+  for (const [parameters, flags] of [
+    [{ maxNewTokens: 12 }, ['--max-new-tokens', '12']],
+    [
+      { maxNewTokens: 16, temperature: 0.9, topK: 20, seed: 7 },
+      ['--max-new-tokens', '16', '--temperature', '0.9', '--top-k', '20', '--seed', '7'],
+    ],
+  ]) {
     const res = await fetch(`${gpt2.base}/generate`, {
       method: 'POST',
       body: JSON.stringify({ inputs: 'Hello there', parameters }),
@@ -186,7 +192,9 @@ test('POST /generate streams what Node generates, with a decoder (a tiny GPT-2)'
     const chunks = [];
     for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
     assert.ok(chunks.length >= 1);
-    assert.equal(chunks.join(''), local.generate('Hello there', parameters), JSON.stringify(parameters));
+    const host = hostRun(['generate', '--model', dir, ...flags, '--', 'Hello there']).replace(/\n$/, '');
+    assert.equal(chunks.join(''), host, `vs the Rust host: ${JSON.stringify(parameters)}`);
+    assert.equal(chunks.join(''), local.generate('Hello there', parameters), `vs Node: ${JSON.stringify(parameters)}`);
   }
   const tooLong = await fetch(`${gpt2.base}/generate`, { method: 'POST', body: JSON.stringify({ inputs: 'x'.repeat(200) }) });
   assert.equal(tooLong.status, 400);
