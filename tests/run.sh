@@ -54,7 +54,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 cargo build -p wasmicro-host   # the CLI the JS suites compare with, embedding target/component/wasmicro.wasm
-(cd jco-bindings && npm ci --no-audit --no-fund && npm run typecheck && npm test)
+(cd jco-bindings && npm ci --no-audit --no-fund && npm run build && npm run typecheck && npm test)
 
 echo
 echo "all tests passed"
