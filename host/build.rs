@@ -91,8 +91,10 @@ fn optimise(component: &[u8], scratch: &Path) -> Result<Vec<u8>, String> {
         "--enable-multivalue",
         "--enable-reference-types",
     ];
+    // `--converge` repeats the passes until the module stops shrinking: ~200 bytes more for ~1 s
+    // of build.
     let status = Command::new(&wasm_opt)
-        .arg("-Oz")
+        .args(["-Oz", "--converge"])
         .args(features)
         .arg(&input)
         .arg("-o")

@@ -5,6 +5,7 @@
 //! instance in every host).
 
 use crate as engine;
+use alloc::{string::String, vec::Vec};
 
 wit_bindgen::generate!({
     world: "wasmicro",
@@ -15,12 +16,12 @@ use exports::wasmicro::inference::engine as wit;
 
 struct Component;
 
-struct ModelResource(std::rc::Rc<engine::Model>);
+struct ModelResource(alloc::rc::Rc<engine::Model>);
 
 /// A generation keeps its model alive: the guest may drop the model handle first.
 struct GenerationResource {
-    model: std::rc::Rc<engine::Model>,
-    generation: std::cell::RefCell<engine::Generation>,
+    model: alloc::rc::Rc<engine::Model>,
+    generation: core::cell::RefCell<engine::Generation>,
 }
 
 impl From<engine::Error> for wit::Error {
@@ -81,8 +82,12 @@ impl wit::Guest for Component {
     type Generation = GenerationResource;
 
     fn load(files: Vec<wit::File>) -> Result<wit::Model, wit::Error> {
-        let files = files.into_iter().map(|f| (f.name, f.bytes)).collect();
-        Ok(wit::Model::new(ModelResource(std::rc::Rc::new(engine::Model::load(files)?))))
+        let mut named = Vec::with_capacity(files.len());
+        for f in files {
+            named.push((f.name, f.bytes));
+        }
+        let files = named;
+        Ok(wit::Model::new(ModelResource(alloc::rc::Rc::new(engine::Model::load(files)?))))
     }
 }
 
@@ -139,7 +144,7 @@ impl wit::GuestModel for ModelResource {
         let generation = self.0.start_generation(&prompt, &generate_options(options))?;
         Ok(wit::Generation::new(GenerationResource {
             model: self.0.clone(),
-            generation: std::cell::RefCell::new(generation),
+            generation: core::cell::RefCell::new(generation),
         }))
     }
 
@@ -158,11 +163,16 @@ impl wit::GuestModel for ModelResource {
             raw_scores: options.raw_scores,
             max_tokens: options.max_tokens,
         };
-        Ok(self.0.classify(&text, pair.as_deref(), &options)?.into_iter().map(label_score).collect())
+        Ok(label_scores(self.0.classify(&text, pair.as_deref(), &options)?))
     }
 
     fn rerank(&self, query: String, documents: Vec<String>) -> Result<Vec<wit::Ranked>, wit::Error> {
-        Ok(self.0.rerank(&query, &documents)?.into_iter().map(|(index, score)| wit::Ranked { index, score }).collect())
+        let ranked = self.0.rerank(&query, &documents)?;
+        let mut out = Vec::with_capacity(ranked.len());
+        for (index, score) in ranked {
+            out.push(wit::Ranked { index, score });
+        }
+        Ok(out)
     }
 
     fn zero_shot(
@@ -172,12 +182,16 @@ impl wit::GuestModel for ModelResource {
         options: wit::ZeroShotOptions,
     ) -> Result<Vec<wit::LabelScore>, wit::Error> {
         let scores = self.0.zero_shot(&text, &labels, options.hypothesis_template.as_deref(), options.multi_label)?;
-        Ok(scores.into_iter().map(label_score).collect())
+        Ok(label_scores(scores))
     }
 }
 
-fn label_score(s: engine::LabelScore) -> wit::LabelScore {
-    wit::LabelScore { index: s.index, label: s.label, score: s.score }
+fn label_scores(scores: Vec<engine::LabelScore>) -> Vec<wit::LabelScore> {
+    let mut out = Vec::with_capacity(scores.len());
+    for s in scores {
+        out.push(wit::LabelScore { index: s.index, label: s.label, score: s.score });
+    }
+    out
 }
 
 impl wit::GuestGeneration for GenerationResource {

@@ -1,7 +1,8 @@
 //! The one error type of the engine. Each case maps one-to-one onto the WIT `error` variant,
 //! so every failure that input can cause reaches the host typed, with a message naming it.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
@@ -14,7 +15,7 @@ pub enum Error {
     InvalidInput(String),
 }
 
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T> = core::result::Result<T, Error>;
 
 impl Error {
     pub fn message(&self) -> &str {
@@ -49,4 +50,4 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 pub struct Files {
     files: Vec<(String, Vec<u8>)>,
@@ -11,11 +12,16 @@ impl Files {
     /// Names are paths relative to the model directory; `./` prefixes and `\` separators are
     /// accepted so hosts on any platform can pass what they read.
     pub fn new(files: Vec<(String, Vec<u8>)>) -> Files {
-        let files = files
-            .into_iter()
-            .map(|(name, bytes)| (name.replace('\\', "/").trim_start_matches("./").to_owned(), bytes))
-            .collect();
-        Files { files }
+        let mut named = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let name = name.replace('\\', "/");
+            let mut relative = name.as_str();
+            while let Some(rest) = relative.strip_prefix("./") {
+                relative = rest;
+            }
+            named.push((relative.to_owned(), bytes));
+        }
+        Files { files: named }
     }
 
     pub fn get(&self, name: &str) -> Option<&[u8]> {

@@ -9,6 +9,7 @@
 use crate::error::{Error, Result};
 use crate::safetensors::Checkpoint;
 use crate::tokenizers::Tokenizer;
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, vec, vec::Vec};
 
 /// The WIT `generate-options`, with defaults resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,12 +91,15 @@ impl Sampler {
         // e⁻⁴⁰ ≈ 4e-18 relative to it and are never drawn; leaving them out of the sort keeps
         // a step cheap with a 50k vocabulary.
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut candidates: Vec<u32> = (0..logits.len() as u32).filter(|&i| logits[i as usize] > max - 40.0).collect();
-        let order = crate::order::sorted_indices(candidates.len(), &|a, b| {
-            let (x, y) = (logits[candidates[a] as usize], logits[candidates[b] as usize]);
-            y.total_cmp(&x).then(candidates[a].cmp(&candidates[b]))
+        let mut candidates: Vec<u32> = Vec::new();
+        for (i, &l) in logits.iter().enumerate() {
+            if l > max - 40.0 {
+                candidates.push(i as u32);
+            }
+        }
+        crate::order::sort_by(&mut candidates, &|&a, &b| {
+            logits[b as usize].total_cmp(&logits[a as usize]).then(a.cmp(&b))
         });
-        candidates = order.iter().map(|&i| candidates[i as usize]).collect();
         if let Some(k) = self.top_k {
             // Ties with the k-th value stay, as with transformers' `scores < kth_value`.
             if let Some(&kth) = candidates.get(k.saturating_sub(1)) {
@@ -103,8 +107,10 @@ impl Sampler {
                 candidates.retain(|&i| logits[i as usize] >= threshold);
             }
         }
-        let mut probs: Vec<f64> =
-            candidates.iter().map(|&i| crate::kernels::math::exp(logits[i as usize] - max) as f64).collect();
+        let mut probs: Vec<f64> = Vec::with_capacity(candidates.len());
+        for &i in &candidates {
+            probs.push(crate::kernels::math::exp(logits[i as usize] - max) as f64);
+        }
         if let Some(p) = self.top_p {
             // transformers removes, from the least likely up, tokens whose cumulative
             // probability is ≤ 1 − top_p, and always keeps the most likely one.
@@ -242,7 +248,7 @@ impl Generation {
                 String::from_utf8_lossy(&bytes[..complete_utf8_len(&bytes)]).into_owned()
             };
             let mut end = text.len();
-            if let Some(at) = self.stop.iter().filter_map(|s| text.find(s.as_str())).min() {
+            if let Some(at) = self.stop.iter().filter_map(|s| crate::text::find(&text, s)).min() {
                 end = at;
                 self.finished = true;
             } else if !self.finished {
@@ -251,7 +257,7 @@ impl Generation {
             }
             text.truncate(end);
             if end > self.emitted {
-                let chunk = text[self.emitted..].to_owned();
+                let chunk = crate::text::tail(&text, self.emitted).to_owned();
                 self.emitted = end;
                 return Ok(Some(chunk));
             }
@@ -303,7 +309,7 @@ fn complete_utf8_len(bytes: &[u8]) -> usize {
 
 /// Bytes at the end of `text` that are a proper prefix of `stop`.
 fn held_back(text: &str, stop: &str) -> usize {
-    (1..stop.len()).rev().find(|&n| stop.is_char_boundary(n) && text.ends_with(&stop[..n])).unwrap_or(0)
+    (1..stop.len()).rev().find(|&n| stop.is_char_boundary(n) && text.ends_with(crate::text::head(stop, n))).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -1,21 +1,33 @@
 //! wasmicro: transformer inference from the bytes of a Hugging Face model directory.
 //!
 //! This crate is plain Rust, tested natively; `bindings.rs` is the only file that knows WIT.
+//!
+//! In the component (wasm32 with SIMD128, not under test) it is `no_std` with `alloc`:
+//! `runtime.rs` says why and provides what std did. So code here takes `Vec`, `String`,
+//! `format!` ... from `alloc` and the rest from `core`, and float methods that live in std
+//! (`sqrt`, `floor`, `round`, ...) from `kernels::math`.
+#![cfg_attr(all(target_arch = "wasm32", target_feature = "simd128", not(test)), no_std)]
+
+extern crate alloc;
 
 pub mod config;
 pub mod error;
 pub mod files;
 pub mod generate;
 pub mod json;
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, vec, vec::Vec};
 pub use wasmicro_kernels as kernels;
 pub mod models;
 pub mod order;
 pub mod pooling;
 pub mod safetensors;
+pub mod text;
 pub mod tokenizers;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128", not(test)))]
+mod runtime;
 
 use config::Config;
 pub use error::{Error, Result};
@@ -236,7 +248,11 @@ impl Model {
             let value = generation_config.as_ref().and_then(|g| g.field(key)).or_else(|| config.get(key));
             match value {
                 Some(json::Value::Array(items)) => {
-                    items.iter().filter_map(|v| v.as_usize()).map(|i| i as u32).collect()
+                    let mut ids = Vec::with_capacity(items.len());
+                    for id in items.iter().filter_map(json::Value::as_usize) {
+                        ids.push(id as u32);
+                    }
+                    ids
                 }
                 Some(v) => v.as_usize().map(|i| vec![i as u32]).unwrap_or_default(),
                 None => Vec::new(),
@@ -285,13 +301,21 @@ impl Model {
     }
 
     pub fn embed_batch<S: AsRef<str>>(&self, texts: &[S], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
+        let mut encodings = Vec::with_capacity(texts.len());
+        for text in texts {
+            encodings.push(self.encode_for_embedding(text.as_ref(), options)?);
+        }
+        self.embed_encodings(&encodings, options)
+    }
+
+    /// The pooled vectors of encoded texts (the part of `embed_batch` that does not depend
+    /// on how the texts are held, compiled once).
+    fn embed_encodings(&self, encodings: &[Encoding], options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         let embedding = self.embedding()?;
         let pooling = options.pooling.unwrap_or(embedding.pooling);
         let normalize = options.normalize.unwrap_or(embedding.normalize);
-        let encodings =
-            texts.iter().map(|t| self.encode_for_embedding(t.as_ref(), options)).collect::<Result<Vec<_>>>()?;
-        let mut vectors = Vec::with_capacity(texts.len());
-        for group in token_budget_groups(&encodings, BATCH_TOKEN_BUDGET) {
+        let mut vectors = Vec::with_capacity(encodings.len());
+        for group in token_budget_groups(encodings, BATCH_TOKEN_BUDGET) {
             let hidden = self.forward(group)?;
             let width = self.info.hidden_size as usize;
             let mut start = 0;
@@ -311,8 +335,12 @@ impl Model {
     /// The last hidden state of `text`, one vector per token.
     pub fn embed_tokens(&self, text: &str, options: &EmbedOptions) -> Result<Vec<Vec<f32>>> {
         let encoding = self.encode_for_embedding(text, options)?;
-        let hidden = self.forward(std::slice::from_ref(&encoding))?;
-        Ok(hidden.chunks_exact(self.info.hidden_size as usize).map(<[f32]>::to_vec).collect())
+        let hidden = self.forward(core::slice::from_ref(&encoding))?;
+        let mut rows = Vec::with_capacity(encoding.len());
+        for row in hidden.chunks_exact(self.info.hidden_size as usize) {
+            rows.push(row.to_vec());
+        }
+        Ok(rows)
     }
 
     /// Starts generating after `prompt` (encoded as `tokenizer(prompt)` does).
@@ -390,10 +418,12 @@ impl Model {
         let scores = if options.raw_scores { logits } else { heads::scores(&logits, head.scoring) };
         let mut ranked = best_first(&scores);
         ranked.truncate(options.top_k.map_or(usize::MAX, |k| k as usize));
-        Ok(ranked
-            .into_iter()
-            .map(|i| LabelScore { index: i as u32, label: head.labels[i].clone(), score: scores[i] })
-            .collect())
+        let mut out = Vec::with_capacity(ranked.len());
+        for i in ranked {
+            let i = i as usize;
+            out.push(LabelScore { index: i as u32, label: head.labels[i].clone(), score: scores[i] });
+        }
+        Ok(out)
     }
 
     /// Documents by relevance to `query` (a cross-encoder's single score), best first.
@@ -405,13 +435,20 @@ impl Model {
                 head.labels.len()
             )));
         }
-        let pairs: Vec<(&str, Option<&str>)> = documents.iter().map(|d| (query, Some(d.as_ref()))).collect();
-        let scores: Vec<f32> = self
-            .head_logits(&pairs, None, tokenizers::Truncation::LongestFirst)?
-            .iter()
-            .map(|l| heads::scores(l, head.scoring).first().copied().unwrap_or(f32::NAN))
-            .collect();
-        Ok(best_first(&scores).into_iter().map(|i| (i as u32, scores[i])).collect())
+        let mut pairs: Vec<(&str, Option<&str>)> = Vec::with_capacity(documents.len());
+        for document in documents {
+            pairs.push((query, Some(document.as_ref())));
+        }
+        let logits = self.head_logits(&pairs, None, tokenizers::Truncation::LongestFirst)?;
+        let mut scores = Vec::with_capacity(logits.len());
+        for l in &logits {
+            scores.push(heads::scores(l, head.scoring).first().copied().unwrap_or(f32::NAN));
+        }
+        let mut out = Vec::with_capacity(scores.len());
+        for i in best_first(&scores) {
+            out.push((i, scores[i as usize]));
+        }
+        Ok(out)
     }
 
     /// Zero-shot classification with an NLI head, as transformers' pipeline does it.
@@ -424,7 +461,7 @@ impl Model {
     ) -> Result<Vec<LabelScore>> {
         let (head, _) = self.head()?;
         let template = template.unwrap_or("This example is {}.");
-        if !template.contains("{}") {
+        if crate::text::find(template, "{}").is_none() {
             return Err(Error::InvalidInput(format!("the hypothesis template '{template}' has no {{}} for the label")));
         }
         if labels.is_empty() {
@@ -438,21 +475,32 @@ impl Model {
         let entailment =
             head.labels.iter().position(|l| tokenizers::lowercase::lowercase(l).starts_with("entail")).unwrap_or(n - 1);
         let contradiction = if entailment == 0 { n - 1 } else { 0 };
-        let hypotheses: Vec<String> = labels.iter().map(|l| template.replacen("{}", l.as_ref(), 1)).collect();
-        let pairs: Vec<(&str, Option<&str>)> = hypotheses.iter().map(|h| (text, Some(h.as_str()))).collect();
+        let mut hypotheses: Vec<String> = Vec::with_capacity(labels.len());
+        for label in labels {
+            hypotheses.push(crate::text::replacen(template, "{}", label.as_ref(), 1));
+        }
+        let mut pairs: Vec<(&str, Option<&str>)> = Vec::with_capacity(hypotheses.len());
+        for hypothesis in &hypotheses {
+            pairs.push((text, Some(hypothesis.as_str())));
+        }
         let logits = self.head_logits(&pairs, None, tokenizers::Truncation::OnlyFirst)?;
-        let scores: Vec<f32> = if multi_label || labels.len() == 1 {
-            logits
-                .iter()
-                .map(|l| heads::scores(&[l[contradiction], l[entailment]], heads::Scoring::Softmax)[1])
-                .collect()
+        let mut scores = Vec::with_capacity(logits.len());
+        if multi_label || labels.len() == 1 {
+            for l in &logits {
+                scores.push(heads::scores(&[l[contradiction], l[entailment]], heads::Scoring::Softmax)[1]);
+            }
         } else {
-            heads::scores(&logits.iter().map(|l| l[entailment]).collect::<Vec<_>>(), heads::Scoring::Softmax)
-        };
-        Ok(best_first(&scores)
-            .into_iter()
-            .map(|i| LabelScore { index: i as u32, label: labels[i].as_ref().to_owned(), score: scores[i] })
-            .collect())
+            for l in &logits {
+                scores.push(l[entailment]);
+            }
+            scores = heads::scores(&scores, heads::Scoring::Softmax);
+        }
+        let mut out = Vec::with_capacity(scores.len());
+        for i in best_first(&scores) {
+            let i = i as usize;
+            out.push(LabelScore { index: i as u32, label: labels[i].as_ref().to_owned(), score: scores[i] });
+        }
+        Ok(out)
     }
 
     fn head(&self) -> Result<(&heads::Config, &bert::Config)> {
@@ -483,10 +531,10 @@ impl Model {
             Some(n) => n as usize,
             None => encoder.max_tokens(),
         };
-        let encodings = inputs
-            .iter()
-            .map(|(text, pair)| self.tokenizer.encode_truncated_with(text, *pair, limit, truncation))
-            .collect::<Result<Vec<_>>>()?;
+        let mut encodings = Vec::with_capacity(inputs.len());
+        for (text, pair) in inputs {
+            encodings.push(self.tokenizer.encode_truncated_with(text, *pair, limit, truncation)?);
+        }
         let hidden = self.forward(&encodings)?;
         let weights = heads::Weights::load(&self.checkpoint, encoder, head)?;
         let width = encoder.hidden_size;
@@ -511,9 +559,9 @@ impl Model {
     fn encode_for_embedding(&self, text: &str, options: &EmbedOptions) -> Result<Encoding> {
         let embedding = self.embedding()?;
         let text = if embedding.lowercase_input {
-            std::borrow::Cow::Owned(tokenizers::lowercase::python_lower(text))
+            alloc::borrow::Cow::Owned(tokenizers::lowercase::python_lower(text))
         } else {
-            std::borrow::Cow::Borrowed(text)
+            alloc::borrow::Cow::Borrowed(text)
         };
         let limit = match options.max_tokens {
             Some(n) if n as usize > embedding.model_max_tokens => {
@@ -558,11 +606,8 @@ impl Model {
 }
 
 /// Indices by descending score; equal scores keep their order.
-fn best_first(scores: &[f32]) -> Vec<usize> {
+fn best_first(scores: &[f32]) -> Vec<u32> {
     order::sorted_indices(scores.len(), &|a, b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)))
-        .into_iter()
-        .map(|i| i as usize)
-        .collect()
 }
 
 /// Consecutive runs of encodings whose total length stays within `budget` (a longer single

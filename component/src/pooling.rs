@@ -4,6 +4,8 @@
 use crate::error::{Error, Result};
 use crate::files::Files;
 use crate::json::Value;
+use crate::kernels::math;
+use alloc::{borrow::ToOwned, format, vec, vec::Vec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pooling {
@@ -41,7 +43,7 @@ impl EmbeddingConfig {
             let modules = modules.as_array().ok_or_else(|| invalid("modules.json", "not a list of modules"))?;
             for module in modules {
                 let kind = module.field("type").and_then(Value::as_str).unwrap_or("");
-                let kind = kind.rsplit('.').next().unwrap_or(kind);
+                let kind = kind.rfind('.').map_or(kind, |dot| crate::text::tail(kind, dot + 1));
                 let path = module.field("path").and_then(Value::as_str).unwrap_or("");
                 match kind {
                     "Transformer" => {}
@@ -87,7 +89,12 @@ fn pooling_mode(file: &str, config: &Value) -> Result<Pooling> {
         ("pooling_mode_mean_sqrt_len_tokens", None),
         ("pooling_mode_weightedmean_tokens", None),
     ];
-    let chosen: Vec<_> = modes.iter().filter(|(key, _)| flag(key)).collect();
+    let mut chosen = Vec::new();
+    for mode in &modes {
+        if flag(mode.0) {
+            chosen.push(mode);
+        }
+    }
     match chosen.as_slice() {
         [(_, Some(mode))] => Ok(*mode),
         [(key, None)] => Err(Error::UnsupportedArchitecture(format!("{file}: {key} is not implemented"))),
@@ -126,7 +133,7 @@ pub fn pool(tokens: &[f32], width: usize, pooling: Pooling) -> Vec<f32> {
 
 /// `torch.nn.functional.normalize`: x / max(‖x‖₂, 1e-12).
 pub fn normalize(vector: &mut [f32]) {
-    let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+    let norm = math::sqrt_f32(vector.iter().map(|v| v * v).sum::<f32>()).max(1e-12);
     vector.iter_mut().for_each(|v| *v /= norm);
 }
 

@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::json;
+use alloc::{format, string::String, vec::Vec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DType {
@@ -39,6 +40,16 @@ impl DType {
             DType::F32 => 4,
             DType::F16 | DType::BF16 => 2,
             DType::Other(size) => size,
+        }
+    }
+
+    /// What `{:?}` prints (which would bring `Debug` formatting's ~2 KB into the component).
+    fn debug_name(self) -> String {
+        match self {
+            DType::F32 => "F32".into(),
+            DType::F16 => "F16".into(),
+            DType::BF16 => "BF16".into(),
+            DType::Other(size) => format!("Other({size})"),
         }
     }
 
@@ -108,7 +119,8 @@ impl Checkpoint {
             let expected = elements.and_then(|n| n.checked_mul(dtype.size()));
             if expected != Some(end.wrapping_sub(begin)) || end < begin {
                 return Err(invalid(format!(
-                    "tensor '{name}': offsets [{begin}, {end}) do not hold shape {shape:?} of {}",
+                    "tensor '{name}': offsets [{begin}, {end}) do not hold shape {} of {}",
+                    shape_text(&shape),
                     dtype.name()
                 )));
             }
@@ -148,13 +160,21 @@ impl Checkpoint {
                 DType::F32 => {
                     float_bytes[0] += raw.len();
                     copied_bytes += raw.len();
-                    Storage::Owned(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+                    let mut values = Vec::with_capacity(raw.len() / 4);
+                    for c in raw.chunks_exact(4) {
+                        values.push(f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                    }
+                    Storage::Owned(values)
                 }
                 DType::F16 | DType::BF16 => {
                     let widen = if dtype == DType::F16 { f16_to_f32 } else { bf16_to_f32 };
                     float_bytes[if dtype == DType::F16 { 1 } else { 2 }] += raw.len();
                     copied_bytes += raw.len() * 2;
-                    Storage::Owned(raw.chunks_exact(2).map(|c| widen(u16::from_le_bytes([c[0], c[1]]))).collect())
+                    let mut values = Vec::with_capacity(raw.len() / 2);
+                    for c in raw.chunks_exact(2) {
+                        values.push(widen(u16::from_le_bytes([c[0], c[1]])));
+                    }
+                    Storage::Owned(values)
                 }
                 DType::Other(_) => Storage::Unreadable(dtype),
             };
@@ -188,14 +208,18 @@ impl Checkpoint {
     pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<&[f32]> {
         let entry = self.entry(name).ok_or_else(|| invalid(format!("tensor '{name}' is missing")))?;
         if entry.shape != shape {
-            return Err(invalid(format!("tensor '{name}' has shape {:?}, the config implies {shape:?}", entry.shape)));
+            return Err(invalid(format!(
+                "tensor '{name}' has shape {}, the config implies {}",
+                shape_text(&entry.shape),
+                shape_text(shape)
+            )));
         }
         match &entry.storage {
             Storage::InPlace { start, end } => bytemuck::try_cast_slice(&self.bytes[*start..*end])
                 .map_err(|_| invalid(format!("tensor '{name}' is not aligned"))),
             Storage::Owned(values) => Ok(values),
             Storage::Unreadable(dtype) => {
-                Err(invalid(format!("tensor '{name}' has dtype {dtype:?}, not a float type")))
+                Err(invalid(format!("tensor '{name}' has dtype {}, not a float type", dtype.debug_name())))
             }
         }
     }
@@ -215,6 +239,19 @@ impl Checkpoint {
     }
 }
 
+/// A shape as `{:?}` prints it (`[2, 3]`), without `Debug` formatting's code.
+fn shape_text(shape: &[usize]) -> String {
+    let mut text = String::from("[");
+    for (i, d) in shape.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("{d}"));
+    }
+    text.push(']');
+    text
+}
+
 fn describe(name: &str, info: &json::Value) -> Result<(DType, Vec<usize>, usize, usize)> {
     let dtype_name =
         info.get("dtype").and_then(|d| d.as_str()).ok_or_else(|| invalid(format!("tensor '{name}' has no dtype")))?;
@@ -223,7 +260,13 @@ fn describe(name: &str, info: &json::Value) -> Result<(DType, Vec<usize>, usize,
     let shape = info
         .get("shape")
         .and_then(|s| s.as_array())
-        .and_then(|dims| dims.iter().map(json::Value::as_usize).collect::<Option<Vec<_>>>())
+        .and_then(|dims| {
+            let mut shape = Vec::with_capacity(dims.len());
+            for d in dims {
+                shape.push(d.as_usize()?);
+            }
+            Some(shape)
+        })
         .ok_or_else(|| invalid(format!("tensor '{name}' has no valid shape")))?;
     let offsets = info
         .get("data_offsets")
@@ -289,6 +332,16 @@ pub(crate) mod tests {
 
     fn f32_bytes(values: &[f32]) -> Vec<u8> {
         values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn messages_print_shapes_and_dtypes_as_debug_does() {
+        for shape in [&[][..], &[7], &[2, 3], &[1, 20, 300]] {
+            assert_eq!(shape_text(shape), format!("{shape:?}"));
+        }
+        for dtype in [DType::F32, DType::F16, DType::BF16, DType::Other(8)] {
+            assert_eq!(dtype.debug_name(), format!("{dtype:?}"));
+        }
     }
 
     #[test]

@@ -59,7 +59,7 @@ fn scalar_fn(activation: Activation) -> fn(f32) -> f32 {
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
 fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + math::erf(x * std::f32::consts::FRAC_1_SQRT_2))
+    0.5 * x * (1.0 + math::erf(x * core::f32::consts::FRAC_1_SQRT_2))
 }
 
 fn gelu_tanh(x: f32) -> f32 {
@@ -83,7 +83,7 @@ mod simd {
 
     pub fn gelu(x: v128) -> v128 {
         let half_x = f32x4_mul(f32x4_splat(0.5), x);
-        let e = m::erf(f32x4_mul(x, f32x4_splat(std::f32::consts::FRAC_1_SQRT_2)));
+        let e = m::erf(f32x4_mul(x, f32x4_splat(core::f32::consts::FRAC_1_SQRT_2)));
         f32x4_mul(half_x, f32x4_add(f32x4_splat(1.0), e))
     }
 
@@ -116,7 +116,7 @@ mod tests {
         for (act, exact) in [
             (Activation::Gelu, (|v: f64| 0.5 * v * (1.0 + erf64(v / 2f64.sqrt()))) as fn(f64) -> f64),
             (Activation::GeluTanh, |v| {
-                0.5 * v * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (v + 0.044715 * v * v * v)).tanh())
+                0.5 * v * (1.0 + ((2.0 / core::f64::consts::PI).sqrt() * (v + 0.044715 * v * v * v)).tanh())
             }),
             (Activation::Relu, |v| v.max(0.0)),
             (Activation::Silu, |v| v / (1.0 + (-v).exp())),

@@ -6,6 +6,7 @@
 
 use crate::matmul::linear;
 use crate::softmax::softmax;
+use alloc::vec::Vec;
 
 pub struct Attention<'a> {
     pub heads: usize,

@@ -5,6 +5,13 @@
 //! order (the scalar loops keep four "lanes" of partial sums), so they agree bit for bit and
 //! the tests pin them to each other with `==`. The same property makes a row's result
 //! independent of which other rows are computed with it, so a batch equals its parts exactly.
+//!
+//! Built into the component (wasm32 with SIMD128, not under test) the crate is `no_std`, as the
+//! component is (see `component/src/runtime.rs`); the float methods that live in std go
+//! through [`math`].
+#![cfg_attr(all(target_arch = "wasm32", target_feature = "simd128", not(test)), no_std)]
+
+extern crate alloc;
 
 pub mod act;
 pub mod attention;
@@ -48,13 +55,13 @@ pub(crate) mod testing {
                 term *= -a * a / n;
                 sum += term / (2.0 * n + 1.0);
             }
-            sum * 2.0 / std::f64::consts::PI.sqrt()
+            sum * 2.0 / core::f64::consts::PI.sqrt()
         } else {
             let mut f = 0.0;
             for k in (1..60).rev() {
                 f = (k as f64 / 2.0) / (a + f);
             }
-            1.0 - (-a * a).exp() / (std::f64::consts::PI.sqrt() * (a + f))
+            1.0 - (-a * a).exp() / (core::f64::consts::PI.sqrt() * (a + f))
         };
         value.copysign(x)
     }

@@ -7,7 +7,7 @@
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.3, 88.0);
-    let n = (x * std::f32::consts::LOG2_E + 0.5).floor();
+    let n = floor_f32(x * core::f32::consts::LOG2_E + 0.5);
     let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
     let mut p = 1.987_569_1e-4;
     p = p * r + 1.398_199_9e-3;
@@ -55,11 +55,11 @@ pub fn ln(x: f64) -> f64 {
         return x;
     }
     let (mut m, mut e) = (x, 0i32);
-    while m >= std::f64::consts::SQRT_2 {
+    while m >= core::f64::consts::SQRT_2 {
         m *= 0.5;
         e += 1;
     }
-    while m < std::f64::consts::FRAC_1_SQRT_2 {
+    while m < core::f64::consts::FRAC_1_SQRT_2 {
         m *= 2.0;
         e -= 1;
     }
@@ -70,7 +70,7 @@ pub fn ln(x: f64) -> f64 {
         sum += term / (2 * k + 1) as f64;
         term *= z2;
     }
-    e as f64 * std::f64::consts::LN_2 + 2.0 * sum
+    e as f64 * core::f64::consts::LN_2 + 2.0 * sum
 }
 
 /// e^x in f64: x = k·ln2 + r with |r| ≤ ln2/2, Taylor series of e^r (22 terms), times 2ᵏ.
@@ -87,7 +87,7 @@ pub fn exp64(x: f64) -> f64 {
     // ln 2 in two parts (Cody–Waite), so that k·ln2 is exact enough for every k.
     const LN2_HI: f64 = 6.931_471_803_691_238e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let k = (x / std::f64::consts::LN_2).round();
+    let k = round_f64(x / core::f64::consts::LN_2);
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let (mut term, mut sum) = (1.0, 1.0);
     for n in 1..22 {
@@ -111,7 +111,7 @@ pub fn exp64(x: f64) -> f64 {
 pub fn sin_cos(x: f64) -> (f64, f64) {
     const PI_2_HI: f64 = 1.570_796_326_734_125_6;
     const PI_2_LO: f64 = 6.077_100_506_506_192e-11;
-    let quadrant = (x / std::f64::consts::FRAC_PI_2).round();
+    let quadrant = round_f64(x / core::f64::consts::FRAC_PI_2);
     let r = (x - quadrant * PI_2_HI) - quadrant * PI_2_LO;
     let r2 = r * r;
     let (mut s, mut c, mut term_s, mut term_c) = (0.0, 0.0, r, 1.0);
@@ -203,7 +203,7 @@ pub mod simd {
     pub fn exp(x: v128) -> v128 {
         // f32::clamp is max-then-min; pmax/pmin agree with it for every non-NaN input.
         let x = f32x4_pmin(f32x4_pmax(x, splat(-87.3)), splat(88.0));
-        let n = f32x4_floor(madd(x, splat(std::f32::consts::LOG2_E), splat(0.5)));
+        let n = f32x4_floor(madd(x, splat(core::f32::consts::LOG2_E), splat(0.5)));
         let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))), f32x4_mul(n, splat(-2.121_944_4e-4)));
         let mut p = splat(1.987_569_1e-4);
         p = madd(p, r, splat(1.398_199_9e-3));
@@ -237,6 +237,75 @@ pub mod simd {
     }
 }
 
+/// `f32::floor`, `f32::sqrt`, `f64::sqrt` and `f64::trunc`, which are std methods: in the
+/// no_std component they are the lane-0 SIMD128 operation, which LLVM emits as the same single
+/// scalar instruction (`f32.floor`, `f32.sqrt`, ...) std's methods compile to.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod float {
+    use core::arch::wasm32::*;
+
+    #[inline(always)]
+    pub fn floor_f32(x: f32) -> f32 {
+        f32x4_extract_lane::<0>(f32x4_floor(f32x4_splat(x)))
+    }
+
+    #[inline(always)]
+    pub fn sqrt_f32(x: f32) -> f32 {
+        f32x4_extract_lane::<0>(f32x4_sqrt(f32x4_splat(x)))
+    }
+
+    #[inline(always)]
+    pub fn sqrt_f64(x: f64) -> f64 {
+        f64x2_extract_lane::<0>(f64x2_sqrt(f64x2_splat(x)))
+    }
+
+    #[inline(always)]
+    pub fn trunc_f64(x: f64) -> f64 {
+        f64x2_extract_lane::<0>(f64x2_trunc(f64x2_splat(x)))
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod float {
+    #[inline(always)]
+    pub fn floor_f32(x: f32) -> f32 {
+        x.floor()
+    }
+
+    #[inline(always)]
+    pub fn sqrt_f32(x: f32) -> f32 {
+        x.sqrt()
+    }
+
+    #[inline(always)]
+    pub fn sqrt_f64(x: f64) -> f64 {
+        x.sqrt()
+    }
+
+    #[inline(always)]
+    pub fn trunc_f64(x: f64) -> f64 {
+        x.trunc()
+    }
+}
+
+pub use float::{floor_f32, sqrt_f32, sqrt_f64, trunc_f64};
+
+/// `f64::round` (half away from zero), which on wasm is a libm call rather than an
+/// instruction. `x - trunc(x)` is exact, so comparing it with ±0.5 decides exactly; NaN and
+/// infinities fall through unchanged, and the sign of zero is kept as `round` keeps it.
+#[inline]
+pub fn round_f64(x: f64) -> f64 {
+    let t = trunc_f64(x);
+    let fraction = x - t;
+    if fraction >= 0.5 {
+        t + 1.0
+    } else if fraction <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +331,56 @@ mod tests {
             let (s, c) = sin_cos(x);
             assert!((s - x.sin()).abs() < 1e-12 && (c - x.cos()).abs() < 1e-12, "sin_cos({x})");
             x += 0.917;
+        }
+    }
+
+    /// The no_std stand-ins agree with std's methods bit for bit (under wasmtime these are
+    /// the SIMD128 forms; natively the std methods themselves, and `round_f64` is checked).
+    #[test]
+    fn float_methods_equal_std() {
+        let mut cases: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4503599627370495.5,
+            -4503599627370495.5,
+            4503599627370497.0,
+            9007199254740993.0,
+            1e300,
+            -1e300,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            cases.push(f64::from_bits(state));
+            cases.push((state >> 11) as f64 / (1u64 << 40) as f64 - 4096.0);
+        }
+        for &x in &cases {
+            let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(same(round_f64(x), x.round()), "round({x})");
+            assert!(same(trunc_f64(x), x.trunc()), "trunc({x})");
+            assert!(same(sqrt_f64(x), x.sqrt()), "sqrt({x})");
+            let y = x as f32;
+            let same32 = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(same32(floor_f32(y), y.floor()), "floor({y})");
+            assert!(same32(sqrt_f32(y), y.sqrt()), "sqrt({y})");
         }
     }
 

@@ -9,7 +9,7 @@ pub fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     for row in x.chunks_exact_mut(width) {
         let mean = row_sum(row, None) / width as f32;
         let var = row_sum(row, Some(mean)) / width as f32;
-        let inv = 1.0 / (var + eps).sqrt();
+        let inv = 1.0 / math::sqrt_f32(var + eps);
         scale_shift(row, mean, inv, gamma, Some(beta));
     }
 }
@@ -20,7 +20,7 @@ pub fn rms_norm(x: &mut [f32], gamma: &[f32], eps: f32) {
     assert!(width > 0 && x.len().is_multiple_of(width), "rms_norm: inconsistent shapes");
     for row in x.chunks_exact_mut(width) {
         let var = row_sum(row, Some(0.0)) / width as f32;
-        let inv = 1.0 / (var + eps).sqrt();
+        let inv = 1.0 / math::sqrt_f32(var + eps);
         scale_shift(row, 0.0, inv, gamma, None);
     }
 }

@@ -7,13 +7,15 @@
 //! Sequences of a batch are never padded: linear layers run over the concatenated tokens of
 //! all sequences, attention runs per sequence, so a batch gives exactly what its parts give.
 
-use super::{LayerNorm, Linear, add_in_place};
+use super::{Bias, LayerNorm, Linear, Loader, add_in_place};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::kernels::act::Activation;
 use crate::kernels::attention::{Attention, Scratch};
+use crate::kernels::math;
 use crate::safetensors::Checkpoint;
 use crate::tokenizers::Encoding;
+use alloc::{format, string::String, vec, vec::Vec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -55,55 +57,55 @@ impl Config {
                 return Err(Error::UnsupportedArchitecture(format!("'{other}' is not a BERT-family model_type")));
             }
         };
-        let position_type = json.str_or("position_embedding_type", "absolute")?;
+        // Failures are kept by `json` in this order (see config.rs); `finish` reports the first.
+        let position_type = json.str_or("position_embedding_type", "absolute");
         if position_type != "absolute" {
-            return Err(Error::UnsupportedArchitecture(format!(
+            json.fail(Error::UnsupportedArchitecture(format!(
                 "position_embedding_type '{position_type}' is not implemented"
             )));
         }
         let distil = variant == Variant::DistilBert;
-        let hidden_size = json.size_of(&["hidden_size", "dim"])?;
-        let num_heads = json.size_of(&["num_attention_heads", "n_heads"])?;
-        if hidden_size % num_heads != 0 {
-            return Err(Error::InvalidConfig(format!(
+        let hidden_size = json.size_of(&["hidden_size", "dim"]);
+        let num_heads = json.size_of(&["num_attention_heads", "n_heads"]);
+        if !hidden_size.is_multiple_of(num_heads) {
+            json.fail(Error::InvalidConfig(format!(
                 "config.json: hidden size {hidden_size} is not a multiple of {num_heads} heads"
             )));
         }
-        let activation_name = json.str_or(if distil { "activation" } else { "hidden_act" }, "gelu")?;
-        let activation = Activation::from_name(activation_name).ok_or_else(|| {
-            Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
-        })?;
+        let activation = json.activation(if distil { "activation" } else { "hidden_act" }, "gelu");
         let prefix_name = if variant == Variant::Roberta { "roberta" } else { model_type };
         let prefix = [format!("{prefix_name}."), String::new()]
             .into_iter()
             .find(|p| ck.contains(&format!("{p}embeddings.word_embeddings.weight")))
-            .ok_or_else(|| {
-                Error::InvalidModel(format!(
+            .unwrap_or_else(|| {
+                json.fail(Error::InvalidModel(format!(
                     "model.safetensors has no embeddings.word_embeddings.weight (with or without '{prefix_name}.')"
-                ))
-            })?;
-        Ok(Config {
+                )));
+                String::new()
+            });
+        let config = Config {
             variant,
-            vocab_size: json.size("vocab_size")?,
+            vocab_size: json.size("vocab_size"),
             hidden_size,
             embedding_size: if variant == Variant::Electra {
-                json.size_or("embedding_size", hidden_size)?
+                json.size_or("embedding_size", hidden_size)
             } else {
                 hidden_size
             },
-            num_layers: json.size_of(&["num_hidden_layers", "n_layers"])?,
+            num_layers: json.size_of(&["num_hidden_layers", "n_layers"]),
             num_heads,
-            intermediate_size: json.size_of(&["intermediate_size", "hidden_dim"])?,
+            intermediate_size: json.size_of(&["intermediate_size", "hidden_dim"]),
             activation,
-            max_position_embeddings: json.size("max_position_embeddings")?,
-            type_vocab_size: if distil { 0 } else { json.size_or("type_vocab_size", 2)? },
-            layer_norm_eps: if distil { 1e-12 } else { json.f32_or("layer_norm_eps", 1e-12)? },
+            max_position_embeddings: json.size("max_position_embeddings"),
+            type_vocab_size: if distil { 0 } else { json.size_or("type_vocab_size", 2) },
+            layer_norm_eps: if distil { 1e-12 } else { json.f32_or("layer_norm_eps", 1e-12) },
             position_padding_idx: match variant {
-                Variant::Roberta => Some(json.optional_id("pad_token_id")?.unwrap_or(1) as usize),
+                Variant::Roberta => Some(json.optional_id("pad_token_id").unwrap_or(1) as usize),
                 _ => None,
             },
             prefix,
-        })
+        };
+        json.finish(config)
     }
 
     /// The longest input the position table allows.
@@ -141,53 +143,54 @@ pub struct Weights<'w> {
 
 impl<'w> Weights<'w> {
     pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
-        let p = &cfg.prefix;
         let (e, h, i, eps) = (cfg.embedding_size, cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_eps);
+        let mut w = Loader::new(ck, &cfg.prefix);
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for n in 0..cfg.num_layers {
             layers.push(if cfg.variant == Variant::DistilBert {
-                let l = format!("{p}transformer.layer.{n}");
+                w.enter("transformer.layer.", n, ".");
                 Layer {
-                    query: Linear::load(ck, &format!("{l}.attention.q_lin"), h, h)?,
-                    key: Linear::load(ck, &format!("{l}.attention.k_lin"), h, h)?,
-                    value: Linear::load(ck, &format!("{l}.attention.v_lin"), h, h)?,
-                    attention_output: Linear::load(ck, &format!("{l}.attention.out_lin"), h, h)?,
-                    attention_norm: LayerNorm::load(ck, &format!("{l}.sa_layer_norm"), h, eps)?,
-                    intermediate: Linear::load(ck, &format!("{l}.ffn.lin1"), h, i)?,
-                    output: Linear::load(ck, &format!("{l}.ffn.lin2"), i, h)?,
-                    output_norm: LayerNorm::load(ck, &format!("{l}.output_layer_norm"), h, eps)?,
+                    query: w.linear("attention.q_lin", h, h, Bias::Yes),
+                    key: w.linear("attention.k_lin", h, h, Bias::Yes),
+                    value: w.linear("attention.v_lin", h, h, Bias::Yes),
+                    attention_output: w.linear("attention.out_lin", h, h, Bias::Yes),
+                    attention_norm: w.layer_norm("sa_layer_norm", h, eps),
+                    intermediate: w.linear("ffn.lin1", h, i, Bias::Yes),
+                    output: w.linear("ffn.lin2", i, h, Bias::Yes),
+                    output_norm: w.layer_norm("output_layer_norm", h, eps),
                 }
             } else {
-                let l = format!("{p}encoder.layer.{n}");
+                w.enter("encoder.layer.", n, ".");
                 Layer {
-                    query: Linear::load(ck, &format!("{l}.attention.self.query"), h, h)?,
-                    key: Linear::load(ck, &format!("{l}.attention.self.key"), h, h)?,
-                    value: Linear::load(ck, &format!("{l}.attention.self.value"), h, h)?,
-                    attention_output: Linear::load(ck, &format!("{l}.attention.output.dense"), h, h)?,
-                    attention_norm: LayerNorm::load(ck, &format!("{l}.attention.output.LayerNorm"), h, eps)?,
-                    intermediate: Linear::load(ck, &format!("{l}.intermediate.dense"), h, i)?,
-                    output: Linear::load(ck, &format!("{l}.output.dense"), i, h)?,
-                    output_norm: LayerNorm::load(ck, &format!("{l}.output.LayerNorm"), h, eps)?,
+                    query: w.linear("attention.self.query", h, h, Bias::Yes),
+                    key: w.linear("attention.self.key", h, h, Bias::Yes),
+                    value: w.linear("attention.self.value", h, h, Bias::Yes),
+                    attention_output: w.linear("attention.output.dense", h, h, Bias::Yes),
+                    attention_norm: w.layer_norm("attention.output.LayerNorm", h, eps),
+                    intermediate: w.linear("intermediate.dense", h, i, Bias::Yes),
+                    output: w.linear("output.dense", i, h, Bias::Yes),
+                    output_norm: w.layer_norm("output.LayerNorm", h, eps),
                 }
             });
         }
-        Ok(Weights {
-            word_embeddings: ck.tensor(&format!("{p}embeddings.word_embeddings.weight"), &[cfg.vocab_size, e])?,
-            position_embeddings: ck
-                .tensor(&format!("{p}embeddings.position_embeddings.weight"), &[cfg.max_position_embeddings, e])?,
+        w.leave();
+        let weights = Weights {
+            word_embeddings: w.tensor("embeddings.word_embeddings.weight", &[cfg.vocab_size, e]),
+            position_embeddings: w.tensor("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, e]),
             token_type_embeddings: match cfg.type_vocab_size {
                 0 => None,
-                n => Some(ck.tensor(&format!("{p}embeddings.token_type_embeddings.weight"), &[n, e])?),
+                n => Some(w.tensor("embeddings.token_type_embeddings.weight", &[n, e])),
             },
-            embeddings_norm: LayerNorm::load(ck, &format!("{p}embeddings.LayerNorm"), e, eps)?,
+            embeddings_norm: w.layer_norm("embeddings.LayerNorm", e, eps),
             embeddings_project: match cfg.variant {
-                Variant::Electra if e != h || ck.contains(&format!("{p}embeddings_project.weight")) => {
-                    Some(Linear::load(ck, &format!("{p}embeddings_project"), e, h)?)
+                Variant::Electra if e != h || w.has("embeddings_project.weight") => {
+                    Some(w.linear("embeddings_project", e, h, Bias::Yes))
                 }
                 _ => None,
             },
             layers,
-        })
+        };
+        w.finish(weights)
     }
 }
 
@@ -198,7 +201,7 @@ pub fn forward(cfg: &Config, w: &Weights, sequences: &[Encoding]) -> Result<Vec<
     let attention = Attention {
         heads: cfg.num_heads,
         head_dim: h / cfg.num_heads,
-        scale: 1.0 / ((h / cfg.num_heads) as f32).sqrt(),
+        scale: 1.0 / math::sqrt_f32((h / cfg.num_heads) as f32),
         bias: None,
         causal: false,
         window: None,

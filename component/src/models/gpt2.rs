@@ -2,13 +2,15 @@
 //! `[in][out]`), learned positions, and the language-model head tied to the token embeddings
 //! (read from the same tensor, never copied).
 
-use super::{Conv1D, KvCache, LayerNorm, add_in_place, embed_tokens, last_logits};
+use super::{Conv1D, KvCache, LayerNorm, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
 use crate::kernels::act::Activation;
 use crate::kernels::attention::{Attention, Scratch};
+use crate::kernels::math;
 use crate::safetensors::Checkpoint;
+use alloc::{format, string::String, vec, vec::Vec};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,32 +30,32 @@ pub struct Config {
 
 impl Config {
     pub fn from_json(json: &Json, ck: &Checkpoint) -> Result<Config> {
-        let n_embd = json.size("n_embd")?;
-        let n_head = json.size("n_head")?;
-        if n_embd % n_head != 0 {
-            return Err(Error::InvalidConfig(format!(
+        // Failures are kept by `json` in this order (see config.rs); `finish` reports the first.
+        let n_embd = json.size("n_embd");
+        let n_head = json.size("n_head");
+        if !n_embd.is_multiple_of(n_head) {
+            json.fail(Error::InvalidConfig(format!(
                 "config.json: n_embd {n_embd} is not a multiple of {n_head} heads"
             )));
         }
-        let activation_name = json.str_or("activation_function", "gelu_new")?;
-        Ok(Config {
-            vocab_size: json.size("vocab_size")?,
-            n_positions: json.size("n_positions")?,
+        let activation_name = json.str_or("activation_function", "gelu_new");
+        let config = Config {
+            vocab_size: json.size("vocab_size"),
+            n_positions: json.size("n_positions"),
             n_embd,
-            n_layer: json.size("n_layer")?,
+            n_layer: json.size("n_layer"),
             n_head,
             n_inner: match json.get("n_inner") {
                 None => 4 * n_embd,
-                Some(_) => json.size("n_inner")?,
+                Some(_) => json.size("n_inner"),
             },
-            activation: Activation::from_name(activation_name).ok_or_else(|| {
-                Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
-            })?,
-            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-5)?,
-            scale_attn_weights: json.bool_or("scale_attn_weights", true)?,
-            scale_attn_by_inverse_layer_idx: json.bool_or("scale_attn_by_inverse_layer_idx", false)?,
-            prefix: super::find_prefix(ck, &["transformer."], "wte.weight")?,
-        })
+            activation: json.known_activation(activation_name),
+            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-5),
+            scale_attn_weights: json.bool_or("scale_attn_weights", true),
+            scale_attn_by_inverse_layer_idx: json.bool_or("scale_attn_by_inverse_layer_idx", false),
+            prefix: json.keep(super::find_prefix(ck, &["transformer."], "wte.weight")),
+        };
+        json.finish(config)
     }
 }
 
@@ -80,31 +82,34 @@ pub struct Weights<'w> {
 
 impl<'w> Weights<'w> {
     pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
-        let (p, e, eps) = (&cfg.prefix, cfg.n_embd, cfg.layer_norm_epsilon);
+        let (e, eps) = (cfg.n_embd, cfg.layer_norm_epsilon);
+        let mut w = Loader::new(ck, &cfg.prefix);
         let mut h = Vec::with_capacity(cfg.n_layer);
         for i in 0..cfg.n_layer {
-            let l = format!("{p}h.{i}");
+            w.enter("h.", i, ".");
             h.push(Layer {
-                ln_1: LayerNorm::load(ck, &format!("{l}.ln_1"), e, eps)?,
-                c_attn: Conv1D::load(ck, &format!("{l}.attn.c_attn"), e, 3 * e)?,
-                c_proj: Conv1D::load(ck, &format!("{l}.attn.c_proj"), e, e)?,
-                ln_2: LayerNorm::load(ck, &format!("{l}.ln_2"), e, eps)?,
-                c_fc: Conv1D::load(ck, &format!("{l}.mlp.c_fc"), e, cfg.n_inner)?,
-                mlp_c_proj: Conv1D::load(ck, &format!("{l}.mlp.c_proj"), cfg.n_inner, e)?,
+                ln_1: w.layer_norm("ln_1", e, eps),
+                c_attn: w.conv1d("attn.c_attn", e, 3 * e),
+                c_proj: w.conv1d("attn.c_proj", e, e),
+                ln_2: w.layer_norm("ln_2", e, eps),
+                c_fc: w.conv1d("mlp.c_fc", e, cfg.n_inner),
+                mlp_c_proj: w.conv1d("mlp.c_proj", cfg.n_inner, e),
             });
         }
-        let wte = ck.tensor(&format!("{p}wte.weight"), &[cfg.vocab_size, e])?;
-        Ok(Weights {
+        w.leave();
+        let wte = w.tensor("wte.weight", &[cfg.vocab_size, e]);
+        let weights = Weights {
             wte,
-            wpe: ck.tensor(&format!("{p}wpe.weight"), &[cfg.n_positions, e])?,
+            wpe: w.tensor("wpe.weight", &[cfg.n_positions, e]),
             h,
-            ln_f: LayerNorm::load(ck, &format!("{p}ln_f"), e, eps)?,
+            ln_f: w.layer_norm("ln_f", e, eps),
             lm_head: if ck.contains("lm_head.weight") {
-                ck.tensor("lm_head.weight", &[cfg.vocab_size, e])?
+                w.tensor_named("lm_head.weight", &[cfg.vocab_size, e])
             } else {
                 wte
             },
-        })
+        };
+        w.finish(weights)
     }
 }
 
@@ -121,7 +126,7 @@ impl Gpt2 {
     pub fn new(cfg: &Config, capacity: usize) -> Gpt2 {
         let capacity = capacity.min(cfg.n_positions);
         Gpt2 {
-            caches: (0..cfg.n_layer).map(|_| KvCache::new(capacity, cfg.n_embd)).collect(),
+            caches: KvCache::layers(cfg.n_layer, capacity, cfg.n_embd),
             cfg: cfg.clone(),
             capacity,
             scratch: Scratch::default(),
@@ -158,7 +163,7 @@ impl Decoder for Gpt2 {
                 v.extend_from_slice(&row[2 * e..]);
             }
             cache.append(&k, &v);
-            let mut scale = if cfg.scale_attn_weights { 1.0 / (head_dim as f32).sqrt() } else { 1.0 };
+            let mut scale = if cfg.scale_attn_weights { 1.0 / math::sqrt_f32(head_dim as f32) } else { 1.0 };
             if cfg.scale_attn_by_inverse_layer_idx {
                 scale /= (index + 1) as f32;
             }

@@ -2,7 +2,7 @@
 //! attention scaling, and layers alternating between global attention and local attention
 //! over the last `window_size` positions.
 
-use super::{KvCache, LayerNorm, Linear, add_in_place, embed_tokens, last_logits};
+use super::{Bias, KvCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
@@ -10,6 +10,7 @@ use crate::json::Value;
 use crate::kernels::act::Activation;
 use crate::kernels::attention::{Attention, Scratch};
 use crate::safetensors::Checkpoint;
+use alloc::{format, string::String, vec, vec::Vec};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,13 +29,15 @@ pub struct Config {
 
 impl Config {
     pub fn from_json(json: &Json, ck: &Checkpoint) -> Result<Config> {
-        let hidden_size = json.size("hidden_size")?;
-        let num_heads = json.size("num_heads")?;
-        if hidden_size % num_heads != 0 {
-            return Err(Error::InvalidConfig(format!(
+        // Failures are kept by `json` in this order (see config.rs); `finish` reports the first.
+        let hidden_size = json.size("hidden_size");
+        let num_heads = json.size("num_heads");
+        if !hidden_size.is_multiple_of(num_heads) {
+            json.fail(Error::InvalidConfig(format!(
                 "config.json: hidden_size {hidden_size} is not a multiple of {num_heads} heads"
             )));
         }
+        json.check()?;
         // attention_types: [[["global", "local"], 2]] → global, local, global, local.
         let bad_types =
             || Error::InvalidConfig("config.json: 'attention_types' is not [[[kinds...], repeat], ...]".into());
@@ -56,31 +59,30 @@ impl Config {
                 }
             }
         }
-        let num_layers = json.size("num_layers")?;
+        let num_layers = json.size("num_layers");
         if local.len() != num_layers {
-            return Err(Error::InvalidConfig(format!(
+            json.fail(Error::InvalidConfig(format!(
                 "config.json: attention_types give {} layers, num_layers is {num_layers}",
                 local.len()
             )));
         }
-        let activation_name = json.str_or("activation_function", "gelu_new")?;
-        Ok(Config {
-            vocab_size: json.size("vocab_size")?,
-            max_position_embeddings: json.size("max_position_embeddings")?,
+        let activation_name = json.str_or("activation_function", "gelu_new");
+        let config = Config {
+            vocab_size: json.size("vocab_size"),
+            max_position_embeddings: json.size("max_position_embeddings"),
             hidden_size,
             num_heads,
             intermediate_size: match json.get("intermediate_size") {
                 None => 4 * hidden_size,
-                Some(_) => json.size("intermediate_size")?,
+                Some(_) => json.size("intermediate_size"),
             },
-            activation: Activation::from_name(activation_name).ok_or_else(|| {
-                Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
-            })?,
-            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-5)?,
-            window_size: json.size("window_size")?,
+            activation: json.known_activation(activation_name),
+            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-5),
+            window_size: json.size("window_size"),
             local,
-            prefix: super::find_prefix(ck, &["transformer."], "wte.weight")?,
-        })
+            prefix: json.keep(super::find_prefix(ck, &["transformer."], "wte.weight")),
+        };
+        json.finish(config)
     }
 }
 
@@ -107,33 +109,36 @@ pub struct Weights<'w> {
 
 impl<'w> Weights<'w> {
     pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
-        let (p, e, i, eps) = (&cfg.prefix, cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_epsilon);
+        let (e, i, eps) = (cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_epsilon);
+        let mut w = Loader::new(ck, &cfg.prefix);
         let mut h = Vec::with_capacity(cfg.local.len());
         for n in 0..cfg.local.len() {
-            let l = format!("{p}h.{n}");
+            w.enter("h.", n, ".");
             h.push(Layer {
-                ln_1: LayerNorm::load(ck, &format!("{l}.ln_1"), e, eps)?,
-                q_proj: Linear::load_without_bias(ck, &format!("{l}.attn.attention.q_proj"), e, e)?,
-                k_proj: Linear::load_without_bias(ck, &format!("{l}.attn.attention.k_proj"), e, e)?,
-                v_proj: Linear::load_without_bias(ck, &format!("{l}.attn.attention.v_proj"), e, e)?,
-                out_proj: Linear::load(ck, &format!("{l}.attn.attention.out_proj"), e, e)?,
-                ln_2: LayerNorm::load(ck, &format!("{l}.ln_2"), e, eps)?,
-                c_fc: Linear::load(ck, &format!("{l}.mlp.c_fc"), e, i)?,
-                c_proj: Linear::load(ck, &format!("{l}.mlp.c_proj"), i, e)?,
+                ln_1: w.layer_norm("ln_1", e, eps),
+                q_proj: w.linear("attn.attention.q_proj", e, e, Bias::No),
+                k_proj: w.linear("attn.attention.k_proj", e, e, Bias::No),
+                v_proj: w.linear("attn.attention.v_proj", e, e, Bias::No),
+                out_proj: w.linear("attn.attention.out_proj", e, e, Bias::Yes),
+                ln_2: w.layer_norm("ln_2", e, eps),
+                c_fc: w.linear("mlp.c_fc", e, i, Bias::Yes),
+                c_proj: w.linear("mlp.c_proj", i, e, Bias::Yes),
             });
         }
-        let wte = ck.tensor(&format!("{p}wte.weight"), &[cfg.vocab_size, e])?;
-        Ok(Weights {
+        w.leave();
+        let wte = w.tensor("wte.weight", &[cfg.vocab_size, e]);
+        let weights = Weights {
             wte,
-            wpe: ck.tensor(&format!("{p}wpe.weight"), &[cfg.max_position_embeddings, e])?,
+            wpe: w.tensor("wpe.weight", &[cfg.max_position_embeddings, e]),
             h,
-            ln_f: LayerNorm::load(ck, &format!("{p}ln_f"), e, eps)?,
+            ln_f: w.layer_norm("ln_f", e, eps),
             lm_head: if ck.contains("lm_head.weight") {
-                ck.tensor("lm_head.weight", &[cfg.vocab_size, e])?
+                w.tensor_named("lm_head.weight", &[cfg.vocab_size, e])
             } else {
                 wte
             },
-        })
+        };
+        w.finish(weights)
     }
 }
 
@@ -148,7 +153,7 @@ impl GptNeo {
     pub fn new(cfg: &Config, capacity: usize) -> GptNeo {
         let capacity = capacity.min(cfg.max_position_embeddings);
         GptNeo {
-            caches: cfg.local.iter().map(|_| KvCache::new(capacity, cfg.hidden_size)).collect(),
+            caches: KvCache::layers(cfg.local.len(), capacity, cfg.hidden_size),
             cfg: cfg.clone(),
             capacity,
             scratch: Scratch::default(),

@@ -2,14 +2,16 @@
 //! layout, rotary position embeddings on the first `rotary_pct` of each head, and the
 //! parallel residual (attention and MLP both read the block's input) when configured.
 
-use super::{KvCache, LayerNorm, Linear, add_in_place, embed_tokens, last_logits};
+use super::{Bias, KvCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
 use crate::json::Value;
 use crate::kernels::act::Activation;
 use crate::kernels::attention::{Attention, Scratch};
+use crate::kernels::math;
 use crate::safetensors::Checkpoint;
+use alloc::{format, string::String, vec, vec::Vec};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -30,10 +32,11 @@ pub struct Config {
 
 impl Config {
     pub fn from_json(json: &Json, ck: &Checkpoint) -> Result<Config> {
-        let hidden_size = json.size("hidden_size")?;
-        let num_heads = json.size("num_attention_heads")?;
-        if hidden_size % num_heads != 0 {
-            return Err(Error::InvalidConfig(format!(
+        // Failures are kept by `json` in this order (see config.rs); `finish` reports the first.
+        let hidden_size = json.size("hidden_size");
+        let num_heads = json.size("num_attention_heads");
+        if !hidden_size.is_multiple_of(num_heads) {
+            json.fail(Error::InvalidConfig(format!(
                 "config.json: hidden_size {hidden_size} is not a multiple of {num_heads} heads"
             )));
         }
@@ -42,36 +45,35 @@ impl Config {
         let rope_field = |key: &str| rope.and_then(|r| r.field(key)).and_then(Value::as_f64);
         let rotary_pct = match rope_field("partial_rotary_factor") {
             Some(p) => p as f32,
-            None => json.f32_or("rotary_pct", json.f32_or("partial_rotary_factor", 0.25)?)?,
+            None => json.f32_or("rotary_pct", json.f32_or("partial_rotary_factor", 0.25)),
         };
         let rotary_base = match rope_field("rope_theta") {
             Some(b) => b as f32,
-            None => json.f32_or("rotary_emb_base", json.f32_or("rope_theta", 10_000.0)?)?,
+            None => json.f32_or("rotary_emb_base", json.f32_or("rope_theta", 10_000.0)),
         };
         let head_size = hidden_size / num_heads;
         let rotary_dims = (head_size as f32 * rotary_pct) as usize;
         if !(0.0..=1.0).contains(&rotary_pct) || !rotary_dims.is_multiple_of(2) {
-            return Err(Error::InvalidConfig(format!(
+            json.fail(Error::InvalidConfig(format!(
                 "config.json: rotary_pct gives {rotary_dims} rotary dimensions of {head_size}, not an even share"
             )));
         }
-        let activation_name = json.str_or("hidden_act", "gelu")?;
-        Ok(Config {
-            vocab_size: json.size("vocab_size")?,
-            max_position_embeddings: json.size("max_position_embeddings")?,
+        let activation_name = json.str_or("hidden_act", "gelu");
+        let config = Config {
+            vocab_size: json.size("vocab_size"),
+            max_position_embeddings: json.size("max_position_embeddings"),
             hidden_size,
-            num_layers: json.size("num_hidden_layers")?,
+            num_layers: json.size("num_hidden_layers"),
             num_heads,
-            intermediate_size: json.size("intermediate_size")?,
-            activation: Activation::from_name(activation_name).ok_or_else(|| {
-                Error::UnsupportedArchitecture(format!("activation '{activation_name}' is not implemented"))
-            })?,
-            layer_norm_eps: json.f32_or("layer_norm_eps", 1e-5)?,
+            intermediate_size: json.size("intermediate_size"),
+            activation: json.known_activation(activation_name),
+            layer_norm_eps: json.f32_or("layer_norm_eps", 1e-5),
             rotary_dims,
             rotary_base,
-            use_parallel_residual: json.bool_or("use_parallel_residual", true)?,
-            prefix: super::find_prefix(ck, &["gpt_neox."], "embed_in.weight")?,
-        })
+            use_parallel_residual: json.bool_or("use_parallel_residual", true),
+            prefix: json.keep(super::find_prefix(ck, &["gpt_neox."], "embed_in.weight")),
+        };
+        json.finish(config)
     }
 }
 
@@ -96,30 +98,33 @@ pub struct Weights<'w> {
 
 impl<'w> Weights<'w> {
     pub fn load(ck: &'w Checkpoint, cfg: &Config) -> Result<Weights<'w>> {
-        let (p, e, i, eps) = (&cfg.prefix, cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_eps);
+        let (e, i, eps) = (cfg.hidden_size, cfg.intermediate_size, cfg.layer_norm_eps);
+        let mut w = Loader::new(ck, &cfg.prefix);
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for n in 0..cfg.num_layers {
-            let l = format!("{p}layers.{n}");
+            w.enter("layers.", n, ".");
             layers.push(Layer {
-                input_layernorm: LayerNorm::load(ck, &format!("{l}.input_layernorm"), e, eps)?,
-                query_key_value: Linear::load_maybe_bias(ck, &format!("{l}.attention.query_key_value"), e, 3 * e)?,
-                dense: Linear::load_maybe_bias(ck, &format!("{l}.attention.dense"), e, e)?,
-                post_attention_layernorm: LayerNorm::load(ck, &format!("{l}.post_attention_layernorm"), e, eps)?,
-                dense_h_to_4h: Linear::load(ck, &format!("{l}.mlp.dense_h_to_4h"), e, i)?,
-                dense_4h_to_h: Linear::load(ck, &format!("{l}.mlp.dense_4h_to_h"), i, e)?,
+                input_layernorm: w.layer_norm("input_layernorm", e, eps),
+                query_key_value: w.linear("attention.query_key_value", e, 3 * e, Bias::IfPresent),
+                dense: w.linear("attention.dense", e, e, Bias::IfPresent),
+                post_attention_layernorm: w.layer_norm("post_attention_layernorm", e, eps),
+                dense_h_to_4h: w.linear("mlp.dense_h_to_4h", e, i, Bias::Yes),
+                dense_4h_to_h: w.linear("mlp.dense_4h_to_h", i, e, Bias::Yes),
             });
         }
-        let embed_in = ck.tensor(&format!("{p}embed_in.weight"), &[cfg.vocab_size, e])?;
-        Ok(Weights {
+        w.leave();
+        let embed_in = w.tensor("embed_in.weight", &[cfg.vocab_size, e]);
+        let weights = Weights {
             embed_in,
             layers,
-            final_layer_norm: LayerNorm::load(ck, &format!("{p}final_layer_norm"), e, eps)?,
+            final_layer_norm: w.layer_norm("final_layer_norm", e, eps),
             embed_out: if ck.contains("embed_out.weight") {
-                ck.tensor("embed_out.weight", &[cfg.vocab_size, e])?
+                w.tensor_named("embed_out.weight", &[cfg.vocab_size, e])
             } else {
                 embed_in
             },
-        })
+        };
+        w.finish(weights)
     }
 }
 
@@ -129,9 +134,10 @@ fn apply_rotary(rows: &mut [f32], first_position: usize, heads: usize, head_size
     let half = dims / 2;
     // As transformers: base ** (2i / dims) in f32 (here computed in f64 and rounded), then 1 / that.
     let ln_base = crate::kernels::math::ln(base as f64);
-    let inv_freq: Vec<f32> = (0..half)
-        .map(|i| 1.0 / crate::kernels::math::exp64(ln_base * ((2 * i) as f32 / dims as f32) as f64) as f32)
-        .collect();
+    let mut inv_freq: Vec<f32> = Vec::with_capacity(half);
+    for i in 0..half {
+        inv_freq.push(1.0 / crate::kernels::math::exp64(ln_base * ((2 * i) as f32 / dims as f32) as f64) as f32);
+    }
     for (t, row) in rows.chunks_exact_mut(heads * head_size).enumerate() {
         let position = (first_position + t) as f32;
         for head in row.chunks_exact_mut(head_size) {
@@ -157,7 +163,7 @@ impl GptNeoX {
     pub fn new(cfg: &Config, capacity: usize) -> GptNeoX {
         let capacity = capacity.min(cfg.max_position_embeddings);
         GptNeoX {
-            caches: (0..cfg.num_layers).map(|_| KvCache::new(capacity, cfg.hidden_size)).collect(),
+            caches: KvCache::layers(cfg.num_layers, capacity, cfg.hidden_size),
             cfg: cfg.clone(),
             capacity,
             scratch: Scratch::default(),
@@ -198,7 +204,7 @@ impl Decoder for GptNeoX {
             let attention = Attention {
                 heads,
                 head_dim: d,
-                scale: 1.0 / (d as f32).sqrt(),
+                scale: 1.0 / math::sqrt_f32(d as f32),
                 bias: None,
                 causal: true,
                 window: None,

@@ -6,13 +6,14 @@
 //! - `distilbert`: `pre_classifier` + ReLU, then `classifier`;
 //! - `electra`: `classifier.dense` + GELU, then `classifier.out_proj`.
 
-use super::Linear;
 use super::bert::{Config as BertConfig, Variant};
+use super::{Bias, Linear, Loader};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::json::Value;
 use crate::kernels::act::Activation;
 use crate::safetensors::Checkpoint;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 /// How logits become scores by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +52,14 @@ impl Config {
             }
         }
         let count = match json.get("num_labels") {
-            Some(_) => json.size("num_labels")?,
+            Some(_) => json.size("num_labels"),
             None if !labels.is_empty() => labels.len(),
             None => 2,
         };
-        let mut names: Vec<String> = (0..count).map(|i| format!("LABEL_{i}")).collect();
+        let mut names: Vec<String> = Vec::with_capacity(count);
+        for i in 0..count {
+            names.push(format!("LABEL_{i}"));
+        }
         for (id, label) in labels {
             if let Some(slot) = names.get_mut(id) {
                 *slot = label;
@@ -65,14 +69,14 @@ impl Config {
         // label is a sigmoid, as for multi-label problems; else a softmax.
         let activation =
             json.get("sentence_transformers").and_then(|st| st.field("activation_fn")).and_then(Value::as_str);
-        let scoring = match (activation, json.str_or("problem_type", "")?) {
+        let scoring = match (activation, json.str_or("problem_type", "")) {
             (Some(a), _) if a.ends_with("Identity") => Scoring::Raw,
             (Some(a), _) if a.ends_with("Sigmoid") => Scoring::Sigmoid,
             (_, "multi_label_classification") => Scoring::Sigmoid,
             _ if count == 1 => Scoring::Sigmoid,
             _ => Scoring::Softmax,
         };
-        Ok(Some(Config { labels: names, scoring }))
+        json.finish(Some(Config { labels: names, scoring }))
     }
 }
 
@@ -87,14 +91,20 @@ pub struct Weights<'w> {
 
 impl<'w> Weights<'w> {
     pub fn load(ck: &'w Checkpoint, encoder: &BertConfig, head: &Config) -> Result<Weights<'w>> {
-        let (h, p, n) = (encoder.hidden_size, &encoder.prefix, head.labels.len());
-        let (dense, out, activation) = match encoder.variant {
-            Variant::Bert => (format!("{p}pooler.dense"), "classifier", None),
-            Variant::Roberta => ("classifier.dense".to_owned(), "classifier.out_proj", None),
-            Variant::DistilBert => ("pre_classifier".to_owned(), "classifier", Some(Activation::Relu)),
-            Variant::Electra => ("classifier.dense".to_owned(), "classifier.out_proj", Some(Activation::Gelu)),
+        let (h, n) = (encoder.hidden_size, head.labels.len());
+        // BERT's pooler is part of the base model, under its prefix; the heads are not.
+        let (prefix, dense, out, activation) = match encoder.variant {
+            Variant::Bert => (encoder.prefix.as_str(), "pooler.dense", "classifier", None),
+            Variant::Roberta => ("", "classifier.dense", "classifier.out_proj", None),
+            Variant::DistilBert => ("", "pre_classifier", "classifier", Some(Activation::Relu)),
+            Variant::Electra => ("", "classifier.dense", "classifier.out_proj", Some(Activation::Gelu)),
         };
-        Ok(Weights { dense: Linear::load(ck, &dense, h, h)?, activation, out: Linear::load(ck, out, h, n)? })
+        let mut w = Loader::new(ck, prefix);
+        let dense = w.linear(dense, h, h, Bias::Yes);
+        let mut root = Loader::new(ck, "");
+        let out = root.linear(out, h, n, Bias::Yes);
+        let weights = w.finish(Weights { dense, activation, out })?;
+        root.finish(weights)
     }
 
     /// Logits from the first token's hidden state.
@@ -112,7 +122,11 @@ impl<'w> Weights<'w> {
 pub fn scores(logits: &[f32], scoring: Scoring) -> Vec<f32> {
     match scoring {
         Scoring::Raw => logits.to_vec(),
-        Scoring::Sigmoid => logits.iter().map(|&l| 1.0 / (1.0 + crate::kernels::math::exp(-l))).collect(),
+        Scoring::Sigmoid => {
+            let mut s = logits.to_vec();
+            s.iter_mut().for_each(|l| *l = 1.0 / (1.0 + crate::kernels::math::exp(-*l)));
+            s
+        }
         Scoring::Softmax => {
             let mut s = logits.to_vec();
             crate::kernels::softmax::softmax(&mut s);

@@ -8,9 +8,154 @@ pub mod gpt_neox;
 pub mod heads;
 pub mod t5;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kernels::{matmul, norm};
 use crate::safetensors::Checkpoint;
+use alloc::{format, string::String, string::ToString, vec, vec::Vec};
+
+/// Binds a family's tensors by name, for its `Weights::load`. Names are built in one buffer:
+/// the scope (`{prefix}encoder.layer.{n}.`) then the relative name. The first missing or
+/// misshapen tensor is kept and reported by `finish`, later lookups are skipped and give
+/// empty slices, so a loader is a flat list of calls rather than a `format!` and a `?` per
+/// tensor (which cost ~10 KB of component across the families); the error is the one the
+/// first failing lookup gives, as before.
+pub struct Loader<'w> {
+    ck: &'w Checkpoint,
+    name: String,
+    /// Length of the scope at the start of `name`.
+    scope: usize,
+    /// Length of the family's prefix at the start of `name`.
+    prefix: usize,
+    error: Option<Error>,
+}
+
+/// Whether a linear layer has a bias.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Bias {
+    Yes,
+    No,
+    /// When the checkpoint has `{name}.bias`.
+    IfPresent,
+}
+
+impl<'w> Loader<'w> {
+    /// Names below `prefix` (`bert.` in task checkpoints, empty in base models).
+    pub fn new(ck: &'w Checkpoint, prefix: &str) -> Loader<'w> {
+        Loader { ck, name: String::from(prefix), scope: prefix.len(), prefix: prefix.len(), error: None }
+    }
+
+    /// Names below `{prefix}{path}{index}{rest}` until the next `enter` or `leave`.
+    #[inline(never)]
+    pub fn enter(&mut self, path: &str, index: usize, rest: &str) {
+        self.name.truncate(self.prefix);
+        self.name.push_str(path);
+        push_decimal(&mut self.name, index);
+        self.name.push_str(rest);
+        self.scope = self.name.len();
+    }
+
+    /// Names below the prefix again.
+    pub fn leave(&mut self) {
+        self.scope = self.prefix;
+    }
+
+    /// `{scope}{name}{suffix}`.
+    #[inline(never)]
+    fn full(&mut self, name: &str, suffix: &str) -> &str {
+        self.name.truncate(self.scope);
+        self.name.push_str(name);
+        self.name.push_str(suffix);
+        &self.name
+    }
+
+    /// Whether `{scope}{name}` exists.
+    #[inline(never)]
+    pub fn has(&mut self, name: &str) -> bool {
+        let ck = self.ck;
+        ck.contains(self.full(name, ""))
+    }
+
+    /// `{scope}{name}{suffix}` with exactly `shape`.
+    #[inline(never)]
+    fn tensor_with(&mut self, name: &str, suffix: &str, shape: &[usize]) -> &'w [f32] {
+        if self.error.is_some() {
+            return &[];
+        }
+        let ck = self.ck;
+        let found = ck.tensor(self.full(name, suffix), shape);
+        self.record(found)
+    }
+
+    fn record(&mut self, found: Result<&'w [f32]>) -> &'w [f32] {
+        found.unwrap_or_else(|e| {
+            self.error = Some(e);
+            &[]
+        })
+    }
+
+    /// `{scope}{name}` with exactly `shape`.
+    pub fn tensor(&mut self, name: &str, shape: &[usize]) -> &'w [f32] {
+        self.tensor_with(name, "", shape)
+    }
+
+    /// The tensor named exactly `name` (outside the prefix: a task head's own tensors).
+    #[inline(never)]
+    pub fn tensor_named(&mut self, name: &str, shape: &[usize]) -> &'w [f32] {
+        if self.error.is_some() {
+            return &[];
+        }
+        let found = self.ck.tensor(name, shape);
+        self.record(found)
+    }
+
+    /// `nn.Linear` `{name}.weight` (and `{name}.bias`).
+    #[inline(never)]
+    pub fn linear(&mut self, name: &str, inputs: usize, outputs: usize, bias: Bias) -> Linear<'w> {
+        let weight = self.tensor_with(name, ".weight", &[outputs, inputs]);
+        let bias = match bias {
+            Bias::IfPresent if !self.has_with(name, ".bias") => None,
+            Bias::Yes | Bias::IfPresent => Some(self.tensor_with(name, ".bias", &[outputs])),
+            Bias::No => None,
+        };
+        Linear { weight, bias, inputs, outputs }
+    }
+
+    /// GPT-2's `Conv1D` `{name}.weight` and `{name}.bias`.
+    #[inline(never)]
+    pub fn conv1d(&mut self, name: &str, inputs: usize, outputs: usize) -> Conv1D<'w> {
+        let weight = self.tensor_with(name, ".weight", &[inputs, outputs]);
+        Conv1D { weight, bias: self.tensor_with(name, ".bias", &[outputs]), inputs, outputs }
+    }
+
+    /// `nn.LayerNorm` `{name}.weight` and `.bias`, or `.gamma` and `.beta`.
+    #[inline(never)]
+    pub fn layer_norm(&mut self, name: &str, width: usize, eps: f32) -> LayerNorm<'w> {
+        let (w, b) = if self.has_with(name, ".gamma") { (".gamma", ".beta") } else { (".weight", ".bias") };
+        let weight = self.tensor_with(name, w, &[width]);
+        LayerNorm { weight, bias: self.tensor_with(name, b, &[width]), eps }
+    }
+
+    fn has_with(&mut self, name: &str, suffix: &str) -> bool {
+        let ck = self.ck;
+        ck.contains(self.full(name, suffix))
+    }
+
+    /// `value`, or the first lookup's error.
+    pub fn finish<T>(self, value: T) -> Result<T> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+}
+
+/// Appends `n` in decimal (what `format!("{n}")` would, without its machinery at each site).
+fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
 
 /// `nn.Linear` as stored: `weight: [out][in]`, optional `bias: [out]`.
 pub struct Linear<'w> {
@@ -21,27 +166,6 @@ pub struct Linear<'w> {
 }
 
 impl<'w> Linear<'w> {
-    /// Loads `{name}.weight` and `{name}.bias`.
-    pub fn load(ck: &'w Checkpoint, name: &str, inputs: usize, outputs: usize) -> Result<Linear<'w>> {
-        let mut linear = Linear::load_without_bias(ck, name, inputs, outputs)?;
-        linear.bias = Some(ck.tensor(&format!("{name}.bias"), &[outputs])?);
-        Ok(linear)
-    }
-
-    /// Loads `{name}.weight` only (layers built with `bias=False`).
-    pub fn load_without_bias(ck: &'w Checkpoint, name: &str, inputs: usize, outputs: usize) -> Result<Linear<'w>> {
-        Ok(Linear { weight: ck.tensor(&format!("{name}.weight"), &[outputs, inputs])?, bias: None, inputs, outputs })
-    }
-
-    /// Loads `{name}.bias` when the checkpoint has it.
-    pub fn load_maybe_bias(ck: &'w Checkpoint, name: &str, inputs: usize, outputs: usize) -> Result<Linear<'w>> {
-        if ck.contains(&format!("{name}.bias")) {
-            Linear::load(ck, name, inputs, outputs)
-        } else {
-            Linear::load_without_bias(ck, name, inputs, outputs)
-        }
-    }
-
     /// `x: [rows][inputs]` → `[rows][outputs]`.
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
@@ -59,15 +183,6 @@ pub struct Conv1D<'w> {
 }
 
 impl<'w> Conv1D<'w> {
-    pub fn load(ck: &'w Checkpoint, name: &str, inputs: usize, outputs: usize) -> Result<Conv1D<'w>> {
-        Ok(Conv1D {
-            weight: ck.tensor(&format!("{name}.weight"), &[inputs, outputs])?,
-            bias: ck.tensor(&format!("{name}.bias"), &[outputs])?,
-            inputs,
-            outputs,
-        })
-    }
-
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
         matmul::matmul_kn(x, self.weight, Some(self.bias), self.inputs, &mut out);
@@ -84,15 +199,6 @@ pub struct LayerNorm<'w> {
 }
 
 impl<'w> LayerNorm<'w> {
-    pub fn load(ck: &'w Checkpoint, name: &str, width: usize, eps: f32) -> Result<LayerNorm<'w>> {
-        let (w, b) = if ck.contains(&format!("{name}.gamma")) { ("gamma", "beta") } else { ("weight", "bias") };
-        Ok(LayerNorm {
-            weight: ck.tensor(&format!("{name}.{w}"), &[width])?,
-            bias: ck.tensor(&format!("{name}.{b}"), &[width])?,
-            eps,
-        })
-    }
-
     pub fn forward(&self, x: &mut [f32]) {
         norm::layer_norm(x, self.weight, self.bias, self.eps);
     }
@@ -111,6 +217,15 @@ pub struct KvCache {
 impl KvCache {
     pub fn new(capacity: usize, width: usize) -> KvCache {
         KvCache { keys: Vec::with_capacity(capacity * width), values: Vec::with_capacity(capacity * width), width }
+    }
+
+    /// One cache per layer.
+    pub fn layers(layers: usize, capacity: usize, width: usize) -> Vec<KvCache> {
+        let mut caches = Vec::with_capacity(layers);
+        for _ in 0..layers {
+            caches.push(KvCache::new(capacity, width));
+        }
+        caches
     }
 
     /// Appends the new positions' keys and values; the capacity never grows.
@@ -159,13 +274,60 @@ pub fn embed_tokens(table: &[f32], width: usize, tokens: &[u32]) -> Result<Vec<f
 pub fn find_prefix(ck: &Checkpoint, candidates: &[&str], probe: &str) -> Result<String> {
     candidates
         .iter()
-        .chain(std::iter::once(&""))
+        .chain(core::iter::once(&""))
         .find(|p| ck.contains(&format!("{p}{probe}")))
         .map(|p| p.to_string())
         .ok_or_else(|| {
-            crate::Error::InvalidModel(format!(
-                "model.safetensors has no '{probe}' (with or without '{}')",
-                candidates.join("', '")
-            ))
+            // `join` by hand: `[&str]::join` is ~1 KB of component.
+            let mut listed = String::new();
+            for (i, candidate) in candidates.iter().enumerate() {
+                if i > 0 {
+                    listed.push_str("', '");
+                }
+                listed.push_str(candidate);
+            }
+            crate::Error::InvalidModel(format!("model.safetensors has no '{probe}' (with or without '{listed}')"))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::safetensors::tests::write;
+
+    #[test]
+    fn loader_builds_names_and_keeps_the_first_error() {
+        let (w4, w2) = ([0u8; 16], [0u8; 8]);
+        let bytes = write(&[
+            ("p.layer.12.fc.weight", "F32", &[2, 2], &w4),
+            ("p.layer.12.fc.bias", "F32", &[2], &w2),
+            ("p.layer.12.proj.weight", "F32", &[2, 2], &w4),
+            ("p.norm.gamma", "F32", &[2], &w2),
+            ("p.norm.beta", "F32", &[2], &w2),
+            ("head.weight", "F32", &[2], &w2),
+        ]);
+        let ck = Checkpoint::parse(bytes).unwrap();
+        let mut w = Loader::new(&ck, "p.");
+        w.enter("layer.", 12, ".");
+        assert!(w.linear("fc", 2, 2, Bias::Yes).bias.is_some());
+        assert!(w.linear("proj", 2, 2, Bias::IfPresent).bias.is_none());
+        assert!(w.has("fc.bias") && !w.has("proj.bias"));
+        w.leave();
+        assert_eq!(w.layer_norm("norm", 2, 1e-5).bias.len(), 2);
+        assert_eq!(w.tensor_named("head.weight", &[2]).len(), 2);
+        assert_eq!(w.finish(()), Ok(()));
+
+        // The first failure is reported, as a `?` at each lookup did.
+        let mut w = Loader::new(&ck, "p.");
+        w.enter("layer.", 12, ".");
+        w.linear("fc", 2, 2, Bias::Yes);
+        w.linear("proj", 2, 2, Bias::Yes);
+        w.linear("missing", 2, 2, Bias::Yes);
+        let first = ck.tensor("p.layer.12.proj.bias", &[2]).unwrap_err();
+        assert_eq!(w.finish(()), Err(first));
+        let mut w = Loader::new(&ck, "p.");
+        w.tensor("norm.gamma", &[3]);
+        w.tensor("absent", &[1]);
+        assert_eq!(w.finish(()), Err(ck.tensor("p.norm.gamma", &[3]).unwrap_err()));
+    }
 }

@@ -4,7 +4,7 @@
 //! gated GELU (`gated-gelu`); v1.0 scales the decoder output by `d_model^-0.5`, and the
 //! shared embedding matrix serves as the head unless the checkpoint has its own (never copied).
 
-use super::{KvCache, Linear, add_in_place, embed_tokens, last_logits};
+use super::{Bias, KvCache, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
@@ -12,6 +12,7 @@ use crate::kernels::act::Activation;
 use crate::kernels::attention::{Attention, Scratch};
 use crate::kernels::{math, norm};
 use crate::safetensors::Checkpoint;
+use alloc::{format, vec, vec::Vec};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -34,45 +35,41 @@ pub struct Config {
 
 impl Config {
     pub fn from_json(model_type: &str, json: &Json) -> Result<Config> {
-        let proj = json.str_or("feed_forward_proj", "relu")?;
+        // Failures are kept by `json` in this order (see config.rs); `finish` reports the first.
+        let proj = json.str_or("feed_forward_proj", "relu");
         let (gated_by_name, act_by_name) = match proj.strip_prefix("gated-") {
             Some(act) => (true, act),
             None => (false, proj),
         };
         // transformers writes `dense_act_fn` (gelu_new for "gated-gelu") and `is_gated_act`.
-        let act_name = json.str_or("dense_act_fn", if act_by_name == "gelu" { "gelu_new" } else { act_by_name })?;
-        let num_layers = json.size("num_layers")?;
-        Ok(Config {
-            vocab_size: json.size("vocab_size")?,
-            d_model: json.size("d_model")?,
-            d_kv: json.size("d_kv")?,
-            num_heads: json.size("num_heads")?,
-            d_ff: json.size("d_ff")?,
+        let act_name = json.str_or("dense_act_fn", if act_by_name == "gelu" { "gelu_new" } else { act_by_name });
+        let num_layers = json.size("num_layers");
+        let config = Config {
+            vocab_size: json.size("vocab_size"),
+            d_model: json.size("d_model"),
+            d_kv: json.size("d_kv"),
+            num_heads: json.size("num_heads"),
+            d_ff: json.size("d_ff"),
             num_layers,
             num_decoder_layers: match json.get("num_decoder_layers") {
                 None => num_layers,
-                Some(_) => json.size("num_decoder_layers")?,
+                Some(_) => json.size("num_decoder_layers"),
             },
-            num_buckets: json.size_or("relative_attention_num_buckets", 32)?,
-            max_distance: json.size_or("relative_attention_max_distance", 128)?,
-            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-6)?,
-            activation: Activation::from_name(act_name)
-                .ok_or_else(|| Error::UnsupportedArchitecture(format!("activation '{act_name}' is not implemented")))?,
-            gated: json.bool_or("is_gated_act", gated_by_name)?,
+            num_buckets: json.size_or("relative_attention_num_buckets", 32),
+            max_distance: json.size_or("relative_attention_max_distance", 128),
+            layer_norm_epsilon: json.f32_or("layer_norm_epsilon", 1e-6),
+            activation: json.known_activation(act_name),
+            gated: json.bool_or("is_gated_act", gated_by_name),
             // transformers 5 writes `scale_decoder_outputs` for t5; older configs said it with
             // `tie_word_embeddings` (false in v1.1); mT5 never scales.
             scale_decoder_outputs: model_type != "mt5"
-                && json.bool_or("scale_decoder_outputs", json.bool_or("tie_word_embeddings", true)?)?,
-            decoder_start_token_id: json.optional_id("decoder_start_token_id")?.unwrap_or(0),
-        })
-        .and_then(|c| {
-            if c.num_buckets < 4 || c.max_distance <= c.num_buckets / 4 {
-                return Err(Error::InvalidConfig(
-                    "config.json: relative attention buckets/distance are inconsistent".into(),
-                ));
-            }
-            Ok(c)
-        })
+                && json.bool_or("scale_decoder_outputs", json.bool_or("tie_word_embeddings", true)),
+            decoder_start_token_id: json.optional_id("decoder_start_token_id").unwrap_or(0),
+        };
+        if config.num_buckets < 4 || config.max_distance <= config.num_buckets / 4 {
+            json.fail(Error::InvalidConfig("config.json: relative attention buckets/distance are inconsistent".into()));
+        }
+        json.finish(config)
     }
 
     fn inner(&self) -> usize {
@@ -87,8 +84,8 @@ pub struct RmsNorm<'w> {
 }
 
 impl<'w> RmsNorm<'w> {
-    fn load(ck: &'w Checkpoint, name: &str, width: usize, eps: f32) -> Result<RmsNorm<'w>> {
-        Ok(RmsNorm { weight: ck.tensor(&format!("{name}.weight"), &[width])?, eps })
+    fn load(w: &mut Loader<'w>, name: &str, width: usize, eps: f32) -> RmsNorm<'w> {
+        RmsNorm { weight: w.tensor(name, &[width]), eps }
     }
 
     fn forward(&self, x: &[f32]) -> Vec<f32> {
@@ -107,14 +104,15 @@ pub struct AttentionWeights<'w> {
 }
 
 impl<'w> AttentionWeights<'w> {
-    fn load(ck: &'w Checkpoint, name: &str, cfg: &Config) -> Result<AttentionWeights<'w>> {
+    /// `q`, `k`, `v` and `o` in the loader's scope.
+    fn load(w: &mut Loader<'w>, cfg: &Config) -> AttentionWeights<'w> {
         let (d, inner) = (cfg.d_model, cfg.inner());
-        Ok(AttentionWeights {
-            q: Linear::load_without_bias(ck, &format!("{name}.q"), d, inner)?,
-            k: Linear::load_without_bias(ck, &format!("{name}.k"), d, inner)?,
-            v: Linear::load_without_bias(ck, &format!("{name}.v"), d, inner)?,
-            o: Linear::load_without_bias(ck, &format!("{name}.o"), inner, d)?,
-        })
+        AttentionWeights {
+            q: w.linear("q", d, inner, Bias::No),
+            k: w.linear("k", d, inner, Bias::No),
+            v: w.linear("v", d, inner, Bias::No),
+            o: w.linear("o", inner, d, Bias::No),
+        }
     }
 }
 
@@ -126,17 +124,16 @@ pub struct FeedForward<'w> {
 }
 
 impl<'w> FeedForward<'w> {
-    fn load(ck: &'w Checkpoint, name: &str, cfg: &Config) -> Result<FeedForward<'w>> {
+    /// `wi` (or `wi_0`, `wi_1`) and `wo` in the loader's scope.
+    fn load(w: &mut Loader<'w>, cfg: &Config) -> FeedForward<'w> {
         let (d, f) = (cfg.d_model, cfg.d_ff);
         let (wi, wi_1) = if cfg.gated {
-            (
-                Linear::load_without_bias(ck, &format!("{name}.wi_0"), d, f)?,
-                Some(Linear::load_without_bias(ck, &format!("{name}.wi_1"), d, f)?),
-            )
+            let wi = w.linear("wi_0", d, f, Bias::No);
+            (wi, Some(w.linear("wi_1", d, f, Bias::No)))
         } else {
-            (Linear::load_without_bias(ck, &format!("{name}.wi"), d, f)?, None)
+            (w.linear("wi", d, f, Bias::No), None)
         };
-        Ok(FeedForward { wi, wi_1, wo: Linear::load_without_bias(ck, &format!("{name}.wo"), f, d)? })
+        FeedForward { wi, wi_1, wo: w.linear("wo", f, d, Bias::No) }
     }
 
     fn forward(&self, x: &[f32], activation: Activation) -> Vec<f32> {
@@ -190,46 +187,62 @@ impl<'w> Weights<'w> {
             .unwrap_or("shared.weight");
         let shared = ck.tensor(shared_name, &[cfg.vocab_size, d])?;
         let bias_shape = [cfg.num_buckets, cfg.num_heads];
+        let mut w = Loader::new(ck, "");
         let mut encoder = Vec::with_capacity(cfg.num_layers);
         for i in 0..cfg.num_layers {
-            let b = format!("encoder.block.{i}.layer");
-            encoder.push(EncoderLayer {
-                self_attention_norm: RmsNorm::load(ck, &format!("{b}.0.layer_norm"), d, eps)?,
-                self_attention: AttentionWeights::load(ck, &format!("{b}.0.SelfAttention"), cfg)?,
-                feed_forward_norm: RmsNorm::load(ck, &format!("{b}.1.layer_norm"), d, eps)?,
-                feed_forward: FeedForward::load(ck, &format!("{b}.1.DenseReluDense"), cfg)?,
-            });
+            w.enter("encoder.block.", i, ".layer.0.");
+            let self_attention_norm = RmsNorm::load(&mut w, "layer_norm.weight", d, eps);
+            w.enter("encoder.block.", i, ".layer.0.SelfAttention.");
+            let self_attention = AttentionWeights::load(&mut w, cfg);
+            w.enter("encoder.block.", i, ".layer.1.");
+            let feed_forward_norm = RmsNorm::load(&mut w, "layer_norm.weight", d, eps);
+            w.enter("encoder.block.", i, ".layer.1.DenseReluDense.");
+            let feed_forward = FeedForward::load(&mut w, cfg);
+            encoder.push(EncoderLayer { self_attention_norm, self_attention, feed_forward_norm, feed_forward });
         }
         let mut decoder = Vec::with_capacity(cfg.num_decoder_layers);
         for i in 0..cfg.num_decoder_layers {
-            let b = format!("decoder.block.{i}.layer");
+            w.enter("decoder.block.", i, ".layer.0.");
+            let self_attention_norm = RmsNorm::load(&mut w, "layer_norm.weight", d, eps);
+            w.enter("decoder.block.", i, ".layer.0.SelfAttention.");
+            let self_attention = AttentionWeights::load(&mut w, cfg);
+            w.enter("decoder.block.", i, ".layer.1.");
+            let cross_attention_norm = RmsNorm::load(&mut w, "layer_norm.weight", d, eps);
+            w.enter("decoder.block.", i, ".layer.1.EncDecAttention.");
+            let cross_attention = AttentionWeights::load(&mut w, cfg);
+            w.enter("decoder.block.", i, ".layer.2.");
+            let feed_forward_norm = RmsNorm::load(&mut w, "layer_norm.weight", d, eps);
+            w.enter("decoder.block.", i, ".layer.2.DenseReluDense.");
+            let feed_forward = FeedForward::load(&mut w, cfg);
             decoder.push(DecoderLayer {
-                self_attention_norm: RmsNorm::load(ck, &format!("{b}.0.layer_norm"), d, eps)?,
-                self_attention: AttentionWeights::load(ck, &format!("{b}.0.SelfAttention"), cfg)?,
-                cross_attention_norm: RmsNorm::load(ck, &format!("{b}.1.layer_norm"), d, eps)?,
-                cross_attention: AttentionWeights::load(ck, &format!("{b}.1.EncDecAttention"), cfg)?,
-                feed_forward_norm: RmsNorm::load(ck, &format!("{b}.2.layer_norm"), d, eps)?,
-                feed_forward: FeedForward::load(ck, &format!("{b}.2.DenseReluDense"), cfg)?,
+                self_attention_norm,
+                self_attention,
+                cross_attention_norm,
+                cross_attention,
+                feed_forward_norm,
+                feed_forward,
             });
         }
-        Ok(Weights {
+        w.leave();
+        let weights = Weights {
             shared,
-            encoder_relative_attention_bias: ck
-                .tensor("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", &bias_shape)?,
-            decoder_relative_attention_bias: ck
-                .tensor("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", &bias_shape)?,
+            encoder_relative_attention_bias: w
+                .tensor("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", &bias_shape),
+            decoder_relative_attention_bias: w
+                .tensor("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", &bias_shape),
             encoder,
-            encoder_final_layer_norm: RmsNorm::load(ck, "encoder.final_layer_norm", d, eps)?,
+            encoder_final_layer_norm: RmsNorm::load(&mut w, "encoder.final_layer_norm.weight", d, eps),
             decoder,
-            decoder_final_layer_norm: RmsNorm::load(ck, "decoder.final_layer_norm", d, eps)?,
+            decoder_final_layer_norm: RmsNorm::load(&mut w, "decoder.final_layer_norm.weight", d, eps),
             // Untied checkpoints carry their own head; transformers 5 ties it to `shared` and
             // saves only that.
             lm_head: if ck.contains("lm_head.weight") {
-                ck.tensor("lm_head.weight", &[cfg.vocab_size, d])?
+                w.tensor("lm_head.weight", &[cfg.vocab_size, d])
             } else {
                 shared
             },
-        })
+        };
+        w.finish(weights)
     }
 }
 
@@ -326,13 +339,12 @@ impl T5Decoder {
     pub fn new(cfg: &Config, ck: &Checkpoint, input_ids: &[u32], capacity: usize) -> Result<T5Decoder> {
         let w = Weights::load(ck, cfg)?;
         let encoded = encode(cfg, &w, input_ids)?;
-        let cross = w
-            .decoder
-            .iter()
-            .map(|l| (l.cross_attention.k.forward(&encoded), l.cross_attention.v.forward(&encoded)))
-            .collect();
+        let mut cross = Vec::with_capacity(w.decoder.len());
+        for l in &w.decoder {
+            cross.push((l.cross_attention.k.forward(&encoded), l.cross_attention.v.forward(&encoded)));
+        }
         Ok(T5Decoder {
-            caches: (0..cfg.num_decoder_layers).map(|_| KvCache::new(capacity, cfg.inner())).collect(),
+            caches: KvCache::layers(cfg.num_decoder_layers, capacity, cfg.inner()),
             cfg: cfg.clone(),
             cross,
             capacity,
@@ -386,7 +398,7 @@ impl Decoder for T5Decoder {
         let d = cfg.d_model;
         let mut last = w.decoder_final_layer_norm.forward(&x[x.len() - d..]);
         if cfg.scale_decoder_outputs {
-            let scale = (1.0 / (d as f64).sqrt()) as f32;
+            let scale = (1.0 / math::sqrt_f64(d as f64)) as f32;
             last.iter_mut().for_each(|v| *v *= scale);
         }
         Ok(last_logits(&last, d, w.lm_head, None))

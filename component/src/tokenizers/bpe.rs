@@ -5,6 +5,7 @@ use super::unicode;
 use super::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::json::Value;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 pub struct Bpe {
     pub vocab: Vocab,
@@ -42,12 +43,14 @@ impl Bpe {
             .field("vocab")
             .and_then(Value::as_id_pairs)
             .ok_or_else(|| Error::InvalidTokenizer("BPE vocab is not an object of token → id".into()))?;
-        let merges = json
+        let items = json
             .field("merges")
             .and_then(Value::as_array)
-            .ok_or_else(|| Error::InvalidTokenizer("BPE merges are missing".into()))?
-            .iter()
-            .map(|m| match m {
+            .ok_or_else(|| Error::InvalidTokenizer("BPE merges are missing".into()))?;
+        // A loop, not `collect::<Option<Vec<_>>>()`: each of those costs ~1 KB of component.
+        let mut merges = Vec::with_capacity(items.len());
+        for m in items {
+            let pair = match m {
                 // Older files: "a b"; newer ones: ["a", "b"].
                 Value::String(s) => s.split_once(' ').map(|(a, b)| (a.to_owned(), b.to_owned())),
                 Value::Array(pair) => match pair.as_slice() {
@@ -55,9 +58,10 @@ impl Bpe {
                     _ => None,
                 },
                 _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| Error::InvalidTokenizer("a BPE merge is neither \"a b\" nor [a, b]".into()))?;
+            };
+            merges
+                .push(pair.ok_or_else(|| Error::InvalidTokenizer("a BPE merge is neither \"a b\" nor [a, b]".into()))?);
+        }
         for unsupported in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] {
             if json.field(unsupported).is_some_and(|v| v.as_str() != Some("")) {
                 return Err(Error::UnsupportedArchitecture(format!("BPE option '{unsupported}' is not implemented")));
@@ -88,7 +92,7 @@ impl Bpe {
             let mut start = 0;
             while start < text.len() {
                 let end = gpt2_split_end(text, start);
-                emit(&text[start..end]);
+                emit(crate::text::slice(text, start, end));
                 start = end;
             }
         } else if !text.is_empty() {
@@ -156,9 +160,16 @@ fn char_to_byte(c: char) -> Option<u8> {
 pub fn decode_bytes<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<u8> {
     let mut bytes = Vec::new();
     for token in tokens {
-        match token.chars().map(char_to_byte).collect::<Option<Vec<u8>>>() {
-            Some(b) => bytes.extend(b),
-            None => bytes.extend_from_slice(token.as_bytes()),
+        let start = bytes.len();
+        for c in token.chars() {
+            match char_to_byte(c) {
+                Some(b) => bytes.push(b),
+                None => {
+                    bytes.truncate(start);
+                    bytes.extend_from_slice(token.as_bytes());
+                    break;
+                }
+            }
         }
     }
     bytes
@@ -168,17 +179,17 @@ pub fn decode_bytes<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<u8> {
 /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`,
 /// tried in that order as the regex engine does.
 pub fn gpt2_split_end(text: &str, start: usize) -> usize {
-    let rest = &text[start..];
+    let rest = crate::text::tail(text, start);
     for contraction in ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"] {
         if rest.starts_with(contraction) {
             return start + contraction.len();
         }
     }
     let run_end = |from: usize, class: fn(char) -> bool| -> usize {
-        text[from..].char_indices().find(|&(_, c)| !class(c)).map_or(text.len(), |(i, _)| from + i)
+        crate::text::tail(text, from).char_indices().find(|&(_, c)| !class(c)).map_or(text.len(), |(i, _)| from + i)
     };
     let after_space = if rest.starts_with(' ') { start + 1 } else { start };
-    if let Some(c) = text[after_space..].chars().next() {
+    if let Some(c) = crate::text::tail(text, after_space).chars().next() {
         let class: Option<fn(char) -> bool> = if unicode::is_letter(c) {
             Some(unicode::is_letter)
         } else if unicode::is_number(c) {
@@ -198,7 +209,7 @@ pub fn gpt2_split_end(text: &str, start: usize) -> usize {
     if end == text.len() {
         return end;
     }
-    let last = text[start..end].chars().next_back().map_or(0, char::len_utf8);
+    let last = crate::text::slice(text, start, end).chars().next_back().map_or(0, char::len_utf8);
     if end - start > last { end - last } else { end }
 }
 

@@ -26,32 +26,8 @@ const LVT: u8 = 19;
 const HANGUL_FIRST: u32 = 0xAC00;
 const HANGUL_LAST: u32 = 0xD7A3;
 
-/// Boundaries of alternating runs, starting at 0; `heads[k] = position << 11 | index of its
-/// boundary`, and a sentinel head at 0x110000 closes the last chunk.
-struct Runs {
-    heads: &'static [u32],
-    steps: &'static [u8],
-}
-
-impl Runs {
-    /// Index of the run holding `cp`.
-    #[inline]
-    fn run(&self, cp: u32) -> usize {
-        // The first head is at 0 and the sentinel above every char, so this is in range.
-        let chunk = self.heads.partition_point(|&h| h >> 11 <= cp) - 1;
-        let mut run = (self.heads[chunk] & 0x7ff) as usize;
-        let mut start = self.heads[chunk] >> 11;
-        let end = (self.heads[chunk + 1] & 0x7ff) as usize;
-        for &step in &self.steps[run - chunk..end - chunk - 1] {
-            start += u32::from(step);
-            if start > cp {
-                break;
-            }
-            run += 1;
-        }
-        run
-    }
-}
+/// The run table format is `unicode.rs`'s, and so is its lookup.
+use super::unicode::Runs;
 
 /// The grapheme category of `c`, as unicode-segmentation's `grapheme_category` gives it.
 pub(crate) fn category(c: char) -> u8 {
@@ -68,7 +44,7 @@ pub(crate) fn category(c: char) -> u8 {
     if (HANGUL_FIRST..=HANGUL_LAST).contains(&cp) {
         return if (cp - HANGUL_FIRST).is_multiple_of(28) { LV } else { LVT };
     }
-    let run = GRAPHEME.run(cp);
+    let run = GRAPHEME.find(cp).run;
     GRAPHEME_VALUES[run / 2] >> (run % 2 * 4) & 0xF
 }
 

@@ -5,6 +5,7 @@
 mod table;
 
 use super::unicode;
+use alloc::{string::String, vec::Vec};
 
 /// Appends the lowercase of `c` (one character, or several for U+0130) to `out`.
 pub fn push_lowercase(c: char, out: &mut String) {
@@ -39,7 +40,8 @@ pub fn lowercase(text: &str) -> String {
 /// that a capital sigma ending a word becomes ς. "Cased" is approximated by \p{L} and
 /// "case-ignorable" by non-spacing marks, which covers Greek text.
 pub fn python_lower(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    chars.extend(text.chars());
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
         if c == 'Σ' {

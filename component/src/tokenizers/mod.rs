@@ -18,6 +18,7 @@ pub mod wordpiece;
 use crate::error::{Error, Result};
 use crate::files::Files;
 use crate::json::Value;
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, vec, vec::Vec};
 use bpe::Bpe;
 use normalize::Normalizer;
 use unigram::Unigram;
@@ -173,9 +174,13 @@ impl Tokenizer {
     fn from_t5_spiece(bytes: &[u8], config: &Value) -> Result<Tokenizer> {
         let spm = unigram::SentencePieceModel::parse(bytes)?;
         let extra_ids = config.field("extra_ids").and_then(Value::as_usize).unwrap_or(100);
-        let mut pieces: Vec<(String, f64)> =
-            spm.pieces.iter().map(|(p, score, _)| (p.clone(), *score as f64)).collect();
-        pieces.extend((0..extra_ids).rev().map(|i| (format!("<extra_id_{i}>"), 0.0)));
+        let mut pieces: Vec<(String, f64)> = Vec::with_capacity(spm.pieces.len() + extra_ids);
+        for (p, score, _) in &spm.pieces {
+            pieces.push((p.clone(), *score as f64));
+        }
+        for i in (0..extra_ids).rev() {
+            pieces.push((format!("<extra_id_{i}>"), 0.0));
+        }
         let mut normalizers = Vec::new();
         if !spm.precompiled_charsmap.is_empty() {
             let map = precompiled::Precompiled::from_bytes(&spm.precompiled_charsmap)
@@ -277,8 +282,11 @@ impl Tokenizer {
 
     /// What `transformers`' `BertTokenizerFast` builds from `vocab.txt`.
     fn from_vocab_txt(vocab: &[u8], config: &Value) -> Result<Tokenizer> {
-        let text = std::str::from_utf8(vocab).map_err(|_| bad("vocab.txt is not UTF-8"))?;
-        let tokens: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_owned()).collect();
+        let text = core::str::from_utf8(vocab).map_err(|_| bad("vocab.txt is not UTF-8"))?;
+        let mut tokens: Vec<(String, u32)> = Vec::new();
+        for line in text.lines() {
+            tokens.push((line.trim_end_matches('\r').to_owned(), tokens.len() as u32));
+        }
         let option_bool = |key: &str| config.field(key).and_then(Value::as_bool);
         let special = |key: &str, default: &str| special_token_name(config, key).unwrap_or_else(|| default.to_owned());
         let (unk, cls, sep, pad, mask) = (
@@ -294,13 +302,8 @@ impl Tokenizer {
             option_bool("strip_accents"),
             option_bool("do_lower_case").unwrap_or(true),
         );
-        let model = WordPiece::new(
-            Vocab::new(tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect())?,
-            &unk,
-            "##",
-            100,
-        )?;
-        let id_of = |token: &str| tokens.iter().position(|t| t == token).map(|i| i as u32);
+        let model = WordPiece::new(Vocab::new(tokens.clone())?, &unk, "##", 100)?;
+        let id_of = |token: &str| tokens.iter().position(|(t, _)| t == token).map(|i| i as u32);
         let mut added = Vec::new();
         for name in [&pad, &unk, &cls, &sep, &mask] {
             if let Some(id) = id_of(name) {
@@ -335,16 +338,12 @@ impl Tokenizer {
     fn from_bpe_files(vocab: &[u8], merges: &[u8], config: &Value, model_type: &str) -> Result<Tokenizer> {
         let vocab = crate::json::parse(vocab).map_err(|e| bad(format!("vocab.json: {e}")))?;
         let vocab = vocab.as_id_pairs().ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
-        let merges = std::str::from_utf8(merges).map_err(|_| bad("merges.txt is not UTF-8"))?;
-        let merge_pairs: Vec<(String, String)> = merges
-            .lines()
-            .filter(|l| !l.starts_with("#version") && !l.trim().is_empty())
-            .map(|l| {
-                l.split_once(' ')
-                    .map(|(a, b)| (a.to_owned(), b.to_owned()))
-                    .ok_or_else(|| bad(format!("merges.txt: bad line '{l}'")))
-            })
-            .collect::<Result<_>>()?;
+        let merges = core::str::from_utf8(merges).map_err(|_| bad("merges.txt is not UTF-8"))?;
+        let mut merge_pairs: Vec<(String, String)> = Vec::new();
+        for l in merges.lines().filter(|l| !l.starts_with("#version") && !l.trim().is_empty()) {
+            let (a, b) = l.split_once(' ').ok_or_else(|| bad(format!("merges.txt: bad line '{l}'")))?;
+            merge_pairs.push((a.to_owned(), b.to_owned()));
+        }
         let add_prefix_space = config.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(false);
         let model = Bpe::new(Vocab::new(vocab)?, &merge_pairs, None)?;
         let id = |name: &str| model.vocab.id(name);
@@ -529,7 +528,7 @@ impl Tokenizer {
             out.type_ids = vec![0; first.len()];
             out.ids = first;
             if let Some(second) = second {
-                out.type_ids.extend(std::iter::repeat_n(1, second.len()));
+                out.type_ids.extend(core::iter::repeat_n(1, second.len()));
                 out.ids.extend(second);
             }
             return out;
@@ -541,7 +540,7 @@ impl Tokenizer {
                 Piece::Second { type_id } => (second.as_deref().unwrap_or(&[]), *type_id),
             };
             out.ids.extend_from_slice(ids);
-            out.type_ids.extend(std::iter::repeat_n(type_id, ids.len()));
+            out.type_ids.extend(core::iter::repeat_n(type_id, ids.len()));
         }
         out
     }
@@ -577,11 +576,11 @@ impl Tokenizer {
                             let mut start = 0;
                             for (i, _) in metaspaced.match_indices(replacement) {
                                 if i > start {
-                                    words.push(&metaspaced[start..i]);
+                                    words.push(crate::text::slice(&metaspaced, start, i));
                                 }
                                 start = i;
                             }
-                            words.push(&metaspaced[start..]);
+                            words.push(crate::text::tail(&metaspaced, start));
                         } else {
                             words.push(&metaspaced);
                         }
@@ -616,7 +615,7 @@ impl Tokenizer {
                 .filter(|t| t.normalized == normalized)
                 .find(|t| bytes[pos..].starts_with(t.pattern.as_bytes()));
             let Some(token) = found else {
-                pos += text[pos..].chars().next().map_or(1, char::len_utf8);
+                pos += crate::text::tail(text, pos).chars().next().map_or(1, char::len_utf8);
                 continue;
             };
             if token.single_word && !is_single_word(text, pos, pos + token.pattern.len()) {
@@ -625,21 +624,21 @@ impl Tokenizer {
             }
             let mut before_end = pos;
             if token.lstrip {
-                before_end = text[..pos].trim_end().len().max(start_of_text);
+                before_end = crate::text::head(text, pos).trim_end().len().max(start_of_text);
             }
             let mut after = pos + token.pattern.len();
             if token.rstrip {
-                after = text.len() - text[after..].trim_start().len();
+                after = text.len() - crate::text::tail(text, after).trim_start().len();
             }
             if before_end > start_of_text {
-                segments.push(Segment::Text(&text[start_of_text..before_end]));
+                segments.push(Segment::Text(crate::text::slice(text, start_of_text, before_end)));
             }
             segments.push(Segment::Added(token.id));
             start_of_text = after;
             pos = after;
         }
         if start_of_text < text.len() {
-            segments.push(Segment::Text(&text[start_of_text..]));
+            segments.push(Segment::Text(crate::text::tail(text, start_of_text)));
         }
         segments
     }
@@ -689,7 +688,17 @@ impl Tokenizer {
                 }
                 out.into_bytes()
             }
-            Decoder::Plain => tokens.join(" ").into_bytes(),
+            Decoder::Plain => {
+                // `join` by hand: `[&str]::join` is ~1 KB of component.
+                let mut out = Vec::new();
+                for (i, token) in tokens.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(token.as_bytes());
+                }
+                out
+            }
         })
     }
 }
@@ -702,8 +711,8 @@ enum Segment<'t> {
 /// `single_word` tokens only match when no word character touches them on either side.
 fn is_single_word(text: &str, start: usize, end: usize) -> bool {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let before = text[..start].chars().next_back().is_some_and(is_word);
-    let after = text[end..].chars().next().is_some_and(is_word);
+    let before = crate::text::head(text, start).chars().next_back().is_some_and(is_word);
+    let after = crate::text::tail(text, end).chars().next().is_some_and(is_word);
     !before && !after
 }
 
@@ -799,47 +808,46 @@ fn template_from_json(json: &Value) -> Result<Template> {
         Some("BertProcessing") => Ok(bert_template(pair_of("cls")?, pair_of("sep")?)),
         Some("RobertaProcessing") => Ok(roberta_template(pair_of("cls")?, pair_of("sep")?)),
         Some("TemplateProcessing") => {
-            let specials: Vec<(&str, Vec<u32>)> = json
-                .field("special_tokens")
-                .and_then(Value::as_object)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|(name, v)| {
-                    let ids = v
-                        .field("ids")?
-                        .as_array()?
-                        .iter()
-                        .map(|i| i.as_usize().and_then(|i| u32::try_from(i).ok()))
-                        .collect::<Option<Vec<_>>>()?;
-                    Some((name.as_str(), ids))
-                })
-                .collect();
+            // Entries whose ids are not a list of ids are left out.
+            let ids_of = |v: &Value| -> Option<Vec<u32>> {
+                let items = v.field("ids")?.as_array()?;
+                let mut ids = Vec::with_capacity(items.len());
+                for i in items {
+                    ids.push(i.as_usize().and_then(|i| u32::try_from(i).ok())?);
+                }
+                Some(ids)
+            };
+            let mut specials: Vec<(&str, Vec<u32>)> = Vec::new();
+            for (name, v) in json.field("special_tokens").and_then(Value::as_object).unwrap_or(&[]) {
+                if let Some(ids) = ids_of(v) {
+                    specials.push((name.as_str(), ids));
+                }
+            }
             let pieces = |key: &str| -> Result<Vec<Piece>> {
                 let items = json
                     .field(key)
                     .and_then(Value::as_array)
                     .ok_or_else(|| bad(format!("TemplateProcessing has no {key}")))?;
-                items
-                    .iter()
-                    .map(|item| {
-                        if let Some(s) = item.field("SpecialToken") {
-                            let id = s.field("id").and_then(Value::as_str).unwrap_or_default();
-                            let (_, ids) = specials
-                                .iter()
-                                .find(|(name, _)| *name == id)
-                                .ok_or_else(|| bad(format!("template special token '{id}' is not defined")))?;
-                            Ok(Piece::Special { ids: ids.clone(), type_id: type_id_of(s) })
-                        } else if let Some(s) = item.field("Sequence") {
-                            match s.field("id").and_then(Value::as_str) {
-                                Some("A") => Ok(Piece::First { type_id: type_id_of(s) }),
-                                Some("B") => Ok(Piece::Second { type_id: type_id_of(s) }),
-                                _ => Err(bad("template sequence id must be A or B")),
-                            }
-                        } else {
-                            Err(bad("template item is neither SpecialToken nor Sequence"))
+                let mut pieces = Vec::with_capacity(items.len());
+                for item in items {
+                    pieces.push(if let Some(s) = item.field("SpecialToken") {
+                        let id = s.field("id").and_then(Value::as_str).unwrap_or_default();
+                        let (_, ids) = specials
+                            .iter()
+                            .find(|(name, _)| *name == id)
+                            .ok_or_else(|| bad(format!("template special token '{id}' is not defined")))?;
+                        Piece::Special { ids: ids.clone(), type_id: type_id_of(s) }
+                    } else if let Some(s) = item.field("Sequence") {
+                        match s.field("id").and_then(Value::as_str) {
+                            Some("A") => Piece::First { type_id: type_id_of(s) },
+                            Some("B") => Piece::Second { type_id: type_id_of(s) },
+                            _ => return Err(bad("template sequence id must be A or B")),
                         }
-                    })
-                    .collect()
+                    } else {
+                        return Err(bad("template item is neither SpecialToken nor Sequence"));
+                    });
+                }
+                Ok(pieces)
             };
             Ok(Template { single: pieces("single")?, pair: pieces("pair")? })
         }

@@ -3,6 +3,7 @@
 use super::unicode;
 use crate::error::{Error, Result};
 use crate::json::Value;
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, vec::Vec};
 
 pub enum Normalizer {
     /// `BertNormalizer`. With `strip_accents: null`, accents are stripped when lowercasing.
@@ -50,7 +51,8 @@ impl Pattern {
         let regex = json.field("Regex").and_then(Value::as_str).unwrap_or("");
         let run = regex.strip_suffix(",}").and_then(|r| r.split_once('{')).and_then(|(c, min)| {
             let mut chars = c.chars();
-            let c = chars.next().filter(|c| !"\\[](){}.*+?^$|".contains(*c))?;
+            // (`str::contains(char)` would bring in the two-way string searcher for non-ASCII chars.)
+            let c = chars.next().filter(|c| !"\\[](){}.*+?^$|".chars().any(|m| m == *c))?;
             chars.next().is_none().then_some(())?;
             Some(Pattern::Run { c, min: min.parse().ok().filter(|&m| m > 0)? })
         });
@@ -59,11 +61,11 @@ impl Pattern {
 
     fn replace(&self, text: &str, content: &str) -> String {
         match self {
-            Pattern::Literal(s) => text.replace(s.as_str(), content),
+            Pattern::Literal(s) => crate::text::replace(text, s, content),
             Pattern::Run { c, min } => {
                 let mut out = String::with_capacity(text.len());
                 let mut run = 0;
-                for ch in text.chars().chain(std::iter::once('\0')) {
+                for ch in text.chars().chain(core::iter::once('\0')) {
                     if ch == *c {
                         run += 1;
                         continue;
@@ -71,7 +73,7 @@ impl Pattern {
                     if run >= *min {
                         out.push_str(content);
                     } else {
-                        out.extend(std::iter::repeat_n(*c, run));
+                        out.extend(core::iter::repeat_n(*c, run));
                     }
                     run = 0;
                     out.push(ch);
@@ -125,14 +127,17 @@ impl Normalizer {
                 )?,
                 content: json.field("content").and_then(Value::as_str).unwrap_or("").to_owned(),
             }),
-            Some("Sequence") => json
-                .field("normalizers")
-                .and_then(Value::as_array)
-                .ok_or_else(|| Error::InvalidTokenizer("normalizer Sequence has no normalizers".into()))?
-                .iter()
-                .map(Normalizer::from_json)
-                .collect::<Result<Vec<_>>>()
-                .map(Normalizer::Sequence),
+            Some("Sequence") => {
+                let items = json
+                    .field("normalizers")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| Error::InvalidTokenizer("normalizer Sequence has no normalizers".into()))?;
+                let mut steps = Vec::with_capacity(items.len());
+                for item in items {
+                    steps.push(Normalizer::from_json(item)?);
+                }
+                Ok(Normalizer::Sequence(steps))
+            }
             Some(other) => Err(Error::UnsupportedArchitecture(format!("normalizer '{other}' is not implemented"))),
             None => Err(Error::InvalidTokenizer("normalizer has no type".into())),
         }

@@ -22,6 +22,7 @@
 //! an empty one, which is the identity here (`spm_precompiled` rejects it).
 
 use super::grapheme::clusters;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 /// A parsed `precompiled_charsmap`.
 pub struct Precompiled {
@@ -62,7 +63,10 @@ impl Precompiled {
         // spm_precompiled.
         let trie = size.and_then(|size| bytes.get(4..(size as usize & !3).checked_add(4)?));
         let trie = trie.ok_or_else(|| "precompiled_charsmap: trie cut short".to_owned())?;
-        let units = trie.chunks_exact(4).map(|u| u32::from_le_bytes([u[0], u[1], u[2], u[3]])).collect();
+        let mut units = Vec::with_capacity(trie.len() / 4);
+        for u in trie.chunks_exact(4) {
+            units.push(u32::from_le_bytes([u[0], u[1], u[2], u[3]]));
+        }
         let strings = bytes.get(4 + trie.len()..).unwrap_or_default();
         let normalized = String::from_utf8(strings.to_vec());
         let normalized = normalized.map_err(|_| "precompiled_charsmap: strings are not UTF-8".to_owned())?;

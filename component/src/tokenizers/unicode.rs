@@ -22,18 +22,20 @@
 //! chunk head after any step over 255 and every 32 steps. That is about one byte per
 //! boundary, a binary search over the heads and a short linear scan.
 
+use alloc::string::String;
+
 /// Boundaries of alternating runs, starting with a run at 0 (for sets: a non-member run,
 /// possibly empty). `heads[k] = position << 11 | index of its boundary`; a sentinel head
 /// at 0x110000 closes the last chunk.
-struct Runs {
-    heads: &'static [u32],
-    steps: &'static [u8],
+pub(super) struct Runs {
+    pub(super) heads: &'static [u32],
+    pub(super) steps: &'static [u8],
 }
 
 /// Where a code point falls in a [`Runs`].
-struct Found {
+pub(super) struct Found {
     /// Index of the run holding the code point.
-    run: usize,
+    pub(super) run: usize,
     /// First code point of that run.
     start: u32,
     /// Chunk the run was found in.
@@ -44,7 +46,7 @@ struct Found {
 
 impl Runs {
     #[inline]
-    fn find(&self, cp: u32) -> Found {
+    pub(super) fn find(&self, cp: u32) -> Found {
         // The first head is at 0 and the sentinel above every char, so this is in range.
         let chunk = self.heads.partition_point(|&h| h >> 11 <= cp) - 1;
         let mut run = (self.heads[chunk] & 0x7ff) as usize;

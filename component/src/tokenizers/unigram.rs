@@ -6,6 +6,7 @@
 use super::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::json::Value;
+use alloc::{format, string::String, vec::Vec};
 
 /// `tokenizers`' K_UNK_PENALTY.
 const UNKNOWN_PENALTY: f64 = 10.0;
@@ -30,10 +31,16 @@ impl Unigram {
         if unk_id.is_some_and(|u| u as usize >= pieces.len()) {
             return Err(bad("Unigram unk_id is outside the vocabulary"));
         }
-        let scores: Vec<f64> = pieces.iter().map(|(_, s)| *s).collect();
+        let mut scores: Vec<f64> = Vec::with_capacity(pieces.len());
+        let mut ids = Vec::with_capacity(pieces.len());
+        let mut max_piece_bytes = 0;
+        for (p, s) in pieces {
+            max_piece_bytes = max_piece_bytes.max(p.len());
+            scores.push(s);
+            ids.push((p, ids.len() as u32));
+        }
         let min_score = scores.iter().copied().fold(f64::INFINITY, f64::min);
-        let max_piece_bytes = pieces.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
-        let vocab = Vocab::new(pieces.into_iter().enumerate().map(|(i, (p, _))| (p, i as u32)).collect())?;
+        let vocab = Vocab::new(ids)?;
         Ok(Unigram { vocab, scores, unk_id, min_score, max_piece_bytes })
     }
 
@@ -41,17 +48,16 @@ impl Unigram {
         if json.field("byte_fallback").and_then(Value::as_bool) == Some(true) {
             return Err(Error::UnsupportedArchitecture("Unigram byte_fallback is not implemented".into()));
         }
-        let pieces = json
-            .field("vocab")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("Unigram vocab is not a list"))?
-            .iter()
-            .map(|entry| match entry.as_array() {
-                Some([Value::String(piece), score]) => Some((piece.clone(), score.as_f64()?)),
+        let entries =
+            json.field("vocab").and_then(Value::as_array).ok_or_else(|| bad("Unigram vocab is not a list"))?;
+        let mut pieces = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let piece = match entry.as_array() {
+                Some([Value::String(piece), score]) => score.as_f64().map(|score| (piece.clone(), score)),
                 _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("a Unigram vocab entry is not [piece, score]"))?;
+            };
+            pieces.push(piece.ok_or_else(|| bad("a Unigram vocab entry is not [piece, score]"))?);
+        }
         let unk_id = match json.field("unk_id") {
             None => None,
             Some(v) => Some(
@@ -69,21 +75,24 @@ impl Unigram {
             id: u32,
         }
         let n = text.len();
-        let mut best: Vec<Best> = (0..=n).map(|_| Best { score: 0.0, start: None, id: 0 }).collect();
+        let mut best: Vec<Best> = Vec::with_capacity(n + 1);
+        for _ in 0..=n {
+            best.push(Best { score: 0.0, start: None, id: 0 });
+        }
         let unknown_score = self.min_score - UNKNOWN_PENALTY;
         let mut start = 0;
         while start < n {
             let here = best[start].score;
-            let first_char = text[start..].chars().next().map_or(1, char::len_utf8);
+            let first_char = crate::text::tail(text, start).chars().next().map_or(1, char::len_utf8);
             let mut single_char_piece = false;
             let mut end = start;
             // Every piece that is a prefix of the rest, shortest first, as a trie gives them.
-            for c in text[start..].chars() {
+            for c in crate::text::tail(text, start).chars() {
                 end += c.len_utf8();
                 if end - start > self.max_piece_bytes {
                     break;
                 }
-                let Some(id) = self.vocab.id(&text[start..end]) else { continue };
+                let Some(id) = self.vocab.id(crate::text::slice(text, start, end)) else { continue };
                 let candidate = here + self.scores[id as usize];
                 let node = &mut best[end];
                 if node.start.is_none() || candidate > node.score {
@@ -120,7 +129,7 @@ impl Unigram {
         for &(from, to, _) in pieces.iter().rev() {
             // As `tokenizers`: the piece's string is looked up again (a fused run of unknowns
             // is `<unk>` unless it happens to be a piece).
-            match (self.vocab.id(&text[from..to]), self.unk_id) {
+            match (self.vocab.id(crate::text::slice(text, from, to)), self.unk_id) {
                 (Some(id), _) | (None, Some(id)) => ids.push(id),
                 (None, None) => {
                     return Err(Error::InvalidInput("the text has no representation in the vocabulary".into()));

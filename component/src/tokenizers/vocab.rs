@@ -5,6 +5,7 @@
 //! milliseconds a forward pass takes.
 
 use crate::error::{Error, Result};
+use alloc::{format, string::String, vec, vec::Vec};
 
 pub struct Vocab {
     /// Token of each id; empty where a file leaves an id unused.
@@ -21,7 +22,8 @@ impl Vocab {
         if len > 1 << 24 {
             return Err(Error::InvalidTokenizer(format!("vocabulary id {} is implausibly large", len - 1)));
         }
-        let mut tokens = vec![String::new(); len];
+        let mut tokens = Vec::with_capacity(len);
+        tokens.resize_with(len, String::new);
         let mut order = vec![0u32; len];
         let mut ids = Vec::with_capacity(pairs.len());
         for (position, (token, id)) in pairs.into_iter().enumerate() {
@@ -32,15 +34,19 @@ impl Vocab {
             order[id as usize] = position as u32;
             ids.push(id);
         }
-        let key = |i: usize| (tokens[ids[i] as usize].as_str(), std::cmp::Reverse(order[ids[i] as usize]));
-        let mut sorted: Vec<u32> = crate::order::sorted_indices(ids.len(), &|a, b| key(a).cmp(&key(b)))
-            .iter()
-            .map(|&i| ids[i as usize])
-            .collect();
-        // Of equal tokens the last given sorts first; keep it.
-        sorted.dedup_by(|later, kept| tokens[*later as usize] == tokens[*kept as usize]);
-        sorted.retain(|&id| !tokens[id as usize].is_empty());
-        Ok(Vocab { tokens, sorted })
+        let key = |id: u32| (tokens[id as usize].as_str(), core::cmp::Reverse(order[id as usize]));
+        let mut sorted = ids;
+        crate::order::sort_by(&mut sorted, &|&a, &b| key(a).cmp(&key(b)));
+        // Of equal tokens the last given sorts first; keep it. Unused ids (empty tokens, which
+        // sort first) are left out.
+        let mut kept: Vec<u32> = Vec::with_capacity(sorted.len());
+        for id in sorted {
+            let token = &tokens[id as usize];
+            if !token.is_empty() && kept.last().is_none_or(|&last| tokens[last as usize] != *token) {
+                kept.push(id);
+            }
+        }
+        Ok(Vocab { tokens, sorted: kept })
     }
 
     pub fn id(&self, token: &str) -> Option<u32> {

@@ -4,6 +4,7 @@ use super::unicode;
 use super::vocab::Vocab;
 use crate::error::{Error, Result};
 use crate::json::Value;
+use alloc::{borrow::ToOwned, format, string::String, vec::Vec};
 
 pub struct WordPiece {
     pub vocab: Vocab,
@@ -47,12 +48,12 @@ impl WordPiece {
                 if start > 0 {
                     candidate.push_str(&self.prefix);
                 }
-                candidate.push_str(&word[start..end]);
+                candidate.push_str(crate::text::slice(word, start, end));
                 if let Some(id) = self.vocab.id(&candidate) {
                     found = Some(id);
                     break;
                 }
-                end -= word[..end].chars().next_back().map_or(1, char::len_utf8);
+                end -= crate::text::head(word, end).chars().next_back().map_or(1, char::len_utf8);
             }
             match found {
                 Some(id) => ids.push(id),
@@ -75,14 +76,14 @@ pub fn bert_pre_tokenize<'t>(text: &'t str, words: &mut Vec<&'t str>) {
         for (i, c) in chunk.char_indices() {
             if unicode::is_bert_punctuation(c) {
                 if start < i {
-                    words.push(&chunk[start..i]);
+                    words.push(crate::text::slice(chunk, start, i));
                 }
-                words.push(&chunk[i..i + c.len_utf8()]);
+                words.push(crate::text::slice(chunk, i, i + c.len_utf8()));
                 start = i + c.len_utf8();
             }
         }
         if start < chunk.len() {
-            words.push(&chunk[start..]);
+            words.push(crate::text::tail(chunk, start));
         }
     }
 }
@@ -110,17 +111,24 @@ pub fn decode(tokens: &[&str], cleanup: bool) -> String {
 }
 
 fn cleanup_spaces(text: &str) -> String {
-    text.replace(" .", ".")
-        .replace(" ?", "?")
-        .replace(" !", "!")
-        .replace(" ,", ",")
-        .replace(" ' ", "'")
-        .replace(" n't", "n't")
-        .replace(" 'm", "'m")
-        .replace(" do not", " don't")
-        .replace(" 's", "'s")
-        .replace(" 've", "'ve")
-        .replace(" 're", "'re")
+    const CLEANUPS: [(&str, &str); 11] = [
+        (" .", "."),
+        (" ?", "?"),
+        (" !", "!"),
+        (" ,", ","),
+        (" ' ", "'"),
+        (" n't", "n't"),
+        (" 'm", "'m"),
+        (" do not", " don't"),
+        (" 's", "'s"),
+        (" 've", "'ve"),
+        (" 're", "'re"),
+    ];
+    let mut text = text.to_owned();
+    for (from, to) in CLEANUPS {
+        text = crate::text::replace(&text, from, to);
+    }
+    text
 }
 
 #[cfg(test)]
