@@ -2,12 +2,12 @@
 //! `[in][out]`), learned positions, and the language-model head tied to the token embeddings
 //! (read from the same tensor, never copied).
 
-use super::{Conv1D, KvCache, LayerNorm, Loader, add_in_place, embed_tokens, last_logits};
+use super::{Conv1D, DecoderCache, LayerNorm, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
 use crate::kernels::act::Activation;
-use crate::kernels::attention::{Attention, Scratch};
+use crate::kernels::attention::Attention;
 use crate::kernels::math;
 use crate::safetensors::Checkpoint;
 use alloc::{format, string::String, vec, vec::Vec};
@@ -116,42 +116,32 @@ impl<'w> Weights<'w> {
 /// A generation's state: the KV cache of every layer.
 pub struct Gpt2 {
     cfg: Config,
-    caches: Vec<KvCache>,
-    capacity: usize,
-    scratch: Scratch,
+    cache: DecoderCache,
 }
 
 impl Gpt2 {
     /// Room for `capacity` positions (at most the model's).
     pub fn new(cfg: &Config, capacity: usize) -> Gpt2 {
         let capacity = capacity.min(cfg.n_positions);
-        Gpt2 {
-            caches: KvCache::layers(cfg.n_layer, capacity, cfg.n_embd),
-            cfg: cfg.clone(),
-            capacity,
-            scratch: Scratch::default(),
-        }
+        Gpt2 { cache: DecoderCache::new(cfg.n_layer, capacity, cfg.n_embd), cfg: cfg.clone() }
     }
 }
 
 impl Decoder for Gpt2 {
     fn remaining_positions(&self) -> usize {
-        self.capacity - self.caches.first().map_or(0, KvCache::len)
+        self.cache.remaining()
     }
 
     fn feed(&mut self, ck: &Checkpoint, tokens: &[u32]) -> Result<Vec<f32>> {
         let (cfg, e) = (&self.cfg, self.cfg.n_embd);
-        if tokens.is_empty() || tokens.len() > self.remaining_positions() {
-            return Err(Error::InvalidInput(format!("{} tokens do not fit the remaining positions", tokens.len())));
-        }
         let w = Weights::load(ck, cfg)?;
-        let start = self.caches.first().map_or(0, KvCache::len);
+        let start = self.cache.start(tokens)?;
         let mut x = embed_tokens(w.wte, e, tokens)?;
         for (t, row) in x.chunks_exact_mut(e).enumerate() {
             add_in_place(row, &w.wpe[(start + t) * e..(start + t + 1) * e]);
         }
         let head_dim = e / cfg.n_head;
-        for (index, (layer, cache)) in w.h.iter().zip(&mut self.caches).enumerate() {
+        for (index, (layer, cache)) in w.h.iter().zip(&mut self.cache.layers).enumerate() {
             let mut a = x.clone();
             layer.ln_1.forward(&mut a);
             let qkv = layer.c_attn.forward(&a);
@@ -169,7 +159,7 @@ impl Decoder for Gpt2 {
             }
             let attention = Attention { heads: cfg.n_head, head_dim, scale, bias: None, causal: true, window: None };
             let mut context = vec![0.0; q.len()];
-            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.scratch);
+            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.cache.scratch);
             add_in_place(&mut x, &layer.c_proj.forward(&context));
             let mut m = x.clone();
             layer.ln_2.forward(&mut m);

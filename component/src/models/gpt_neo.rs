@@ -2,13 +2,13 @@
 //! attention scaling, and layers alternating between global attention and local attention
 //! over the last `window_size` positions.
 
-use super::{Bias, KvCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
+use super::{Bias, DecoderCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
 use crate::json::Value;
 use crate::kernels::act::Activation;
-use crate::kernels::attention::{Attention, Scratch};
+use crate::kernels::attention::Attention;
 use crate::safetensors::Checkpoint;
 use alloc::{format, string::String, vec, vec::Vec};
 
@@ -144,40 +144,30 @@ impl<'w> Weights<'w> {
 
 pub struct GptNeo {
     cfg: Config,
-    caches: Vec<KvCache>,
-    capacity: usize,
-    scratch: Scratch,
+    cache: DecoderCache,
 }
 
 impl GptNeo {
     pub fn new(cfg: &Config, capacity: usize) -> GptNeo {
         let capacity = capacity.min(cfg.max_position_embeddings);
-        GptNeo {
-            caches: KvCache::layers(cfg.local.len(), capacity, cfg.hidden_size),
-            cfg: cfg.clone(),
-            capacity,
-            scratch: Scratch::default(),
-        }
+        GptNeo { cache: DecoderCache::new(cfg.local.len(), capacity, cfg.hidden_size), cfg: cfg.clone() }
     }
 }
 
 impl Decoder for GptNeo {
     fn remaining_positions(&self) -> usize {
-        self.capacity - self.caches.first().map_or(0, KvCache::len)
+        self.cache.remaining()
     }
 
     fn feed(&mut self, ck: &Checkpoint, tokens: &[u32]) -> Result<Vec<f32>> {
         let (cfg, e) = (&self.cfg, self.cfg.hidden_size);
-        if tokens.is_empty() || tokens.len() > self.remaining_positions() {
-            return Err(Error::InvalidInput(format!("{} tokens do not fit the remaining positions", tokens.len())));
-        }
         let w = Weights::load(ck, cfg)?;
-        let start = self.caches.first().map_or(0, KvCache::len);
+        let start = self.cache.start(tokens)?;
         let mut x = embed_tokens(w.wte, e, tokens)?;
         for (t, row) in x.chunks_exact_mut(e).enumerate() {
             add_in_place(row, &w.wpe[(start + t) * e..(start + t + 1) * e]);
         }
-        for ((layer, cache), &local) in w.h.iter().zip(&mut self.caches).zip(&cfg.local) {
+        for ((layer, cache), &local) in w.h.iter().zip(&mut self.cache.layers).zip(&cfg.local) {
             let mut a = x.clone();
             layer.ln_1.forward(&mut a);
             let (q, k, v) = (layer.q_proj.forward(&a), layer.k_proj.forward(&a), layer.v_proj.forward(&a));
@@ -191,7 +181,7 @@ impl Decoder for GptNeo {
                 window: local.then_some(cfg.window_size),
             };
             let mut context = vec![0.0; q.len()];
-            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.scratch);
+            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.cache.scratch);
             add_in_place(&mut x, &layer.out_proj.forward(&context));
             let mut m = x.clone();
             layer.ln_2.forward(&mut m);

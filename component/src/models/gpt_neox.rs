@@ -2,13 +2,13 @@
 //! layout, rotary position embeddings on the first `rotary_pct` of each head, and the
 //! parallel residual (attention and MLP both read the block's input) when configured.
 
-use super::{Bias, KvCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
+use super::{Bias, DecoderCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
 use crate::json::Value;
 use crate::kernels::act::Activation;
-use crate::kernels::attention::{Attention, Scratch};
+use crate::kernels::attention::Attention;
 use crate::kernels::math;
 use crate::safetensors::Checkpoint;
 use alloc::{format, string::String, vec, vec::Vec};
@@ -154,38 +154,28 @@ fn apply_rotary(rows: &mut [f32], first_position: usize, heads: usize, head_size
 
 pub struct GptNeoX {
     cfg: Config,
-    caches: Vec<KvCache>,
-    capacity: usize,
-    scratch: Scratch,
+    cache: DecoderCache,
 }
 
 impl GptNeoX {
     pub fn new(cfg: &Config, capacity: usize) -> GptNeoX {
         let capacity = capacity.min(cfg.max_position_embeddings);
-        GptNeoX {
-            caches: KvCache::layers(cfg.num_layers, capacity, cfg.hidden_size),
-            cfg: cfg.clone(),
-            capacity,
-            scratch: Scratch::default(),
-        }
+        GptNeoX { cache: DecoderCache::new(cfg.num_layers, capacity, cfg.hidden_size), cfg: cfg.clone() }
     }
 }
 
 impl Decoder for GptNeoX {
     fn remaining_positions(&self) -> usize {
-        self.capacity - self.caches.first().map_or(0, KvCache::len)
+        self.cache.remaining()
     }
 
     fn feed(&mut self, ck: &Checkpoint, tokens: &[u32]) -> Result<Vec<f32>> {
         let (cfg, e) = (&self.cfg, self.cfg.hidden_size);
-        if tokens.is_empty() || tokens.len() > self.remaining_positions() {
-            return Err(Error::InvalidInput(format!("{} tokens do not fit the remaining positions", tokens.len())));
-        }
         let w = Weights::load(ck, cfg)?;
-        let start = self.caches.first().map_or(0, KvCache::len);
+        let start = self.cache.start(tokens)?;
         let (heads, d) = (cfg.num_heads, e / cfg.num_heads);
         let mut x = embed_tokens(w.embed_in, e, tokens)?;
-        for (layer, cache) in w.layers.iter().zip(&mut self.caches) {
+        for (layer, cache) in w.layers.iter().zip(&mut self.cache.layers) {
             let mut a = x.clone();
             layer.input_layernorm.forward(&mut a);
             let qkv = layer.query_key_value.forward(&a);
@@ -210,7 +200,7 @@ impl Decoder for GptNeoX {
                 window: None,
             };
             let mut context = vec![0.0; q.len()];
-            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.scratch);
+            attention.run(&q, &cache.keys, &cache.values, &mut context, &mut self.cache.scratch);
             let attended = layer.dense.forward(&context);
             let mlp_input = if cfg.use_parallel_residual {
                 x.clone()

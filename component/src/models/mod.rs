@@ -219,15 +219,6 @@ impl KvCache {
         KvCache { keys: Vec::with_capacity(capacity * width), values: Vec::with_capacity(capacity * width), width }
     }
 
-    /// One cache per layer.
-    pub fn layers(layers: usize, capacity: usize, width: usize) -> Vec<KvCache> {
-        let mut caches = Vec::with_capacity(layers);
-        for _ in 0..layers {
-            caches.push(KvCache::new(capacity, width));
-        }
-        caches
-    }
-
     /// Appends the new positions' keys and values; the capacity never grows.
     pub fn append(&mut self, keys: &[f32], values: &[f32]) {
         debug_assert!(self.keys.len() + keys.len() <= self.keys.capacity(), "KV cache sized at start");
@@ -241,6 +232,48 @@ impl KvCache {
 
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+}
+
+/// What a decoder keeps for a whole generation: every layer's KV cache, sized once for all
+/// the positions the generation may reach, and the attention scratch buffers.
+pub struct DecoderCache {
+    pub layers: Vec<KvCache>,
+    pub scratch: crate::kernels::attention::Scratch,
+    capacity: usize,
+}
+
+impl DecoderCache {
+    pub fn new(layers: usize, capacity: usize, width: usize) -> DecoderCache {
+        let mut caches = Vec::with_capacity(layers);
+        for _ in 0..layers {
+            caches.push(KvCache::new(capacity, width));
+        }
+        DecoderCache { layers: caches, scratch: Default::default(), capacity }
+    }
+
+    /// Positions already cached.
+    pub fn len(&self) -> usize {
+        self.layers.first().map_or(0, KvCache::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.capacity - self.len()
+    }
+
+    /// The position of the first of `tokens`, once they are known to fit.
+    pub fn start(&self, tokens: &[u32]) -> Result<usize> {
+        if tokens.is_empty() || tokens.len() > self.remaining() {
+            return Err(crate::Error::InvalidInput(format!(
+                "{} tokens do not fit the remaining positions",
+                tokens.len()
+            )));
+        }
+        Ok(self.len())
     }
 }
 

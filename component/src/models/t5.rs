@@ -4,7 +4,7 @@
 //! gated GELU (`gated-gelu`); v1.0 scales the decoder output by `d_model^-0.5`, and the
 //! shared embedding matrix serves as the head unless the checkpoint has its own (never copied).
 
-use super::{Bias, KvCache, Linear, Loader, add_in_place, embed_tokens, last_logits};
+use super::{Bias, DecoderCache, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
@@ -12,7 +12,7 @@ use crate::kernels::act::Activation;
 use crate::kernels::attention::{Attention, Scratch};
 use crate::kernels::{math, norm};
 use crate::safetensors::Checkpoint;
-use alloc::{format, vec, vec::Vec};
+use alloc::{vec, vec::Vec};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -329,9 +329,7 @@ pub fn encode(cfg: &Config, w: &Weights, ids: &[u32]) -> Result<Vec<f32>> {
 pub struct T5Decoder {
     cfg: Config,
     cross: Vec<(Vec<f32>, Vec<f32>)>,
-    caches: Vec<KvCache>,
-    capacity: usize,
-    scratch: Scratch,
+    cache: DecoderCache,
 }
 
 impl T5Decoder {
@@ -344,27 +342,22 @@ impl T5Decoder {
             cross.push((l.cross_attention.k.forward(&encoded), l.cross_attention.v.forward(&encoded)));
         }
         Ok(T5Decoder {
-            caches: KvCache::layers(cfg.num_decoder_layers, capacity, cfg.inner()),
+            cache: DecoderCache::new(cfg.num_decoder_layers, capacity, cfg.inner()),
             cfg: cfg.clone(),
             cross,
-            capacity,
-            scratch: Scratch::default(),
         })
     }
 }
 
 impl Decoder for T5Decoder {
     fn remaining_positions(&self) -> usize {
-        self.capacity - self.caches.first().map_or(0, KvCache::len)
+        self.cache.remaining()
     }
 
     fn feed(&mut self, ck: &Checkpoint, tokens: &[u32]) -> Result<Vec<f32>> {
         let cfg = &self.cfg;
-        if tokens.is_empty() || tokens.len() > self.remaining_positions() {
-            return Err(Error::InvalidInput(format!("{} tokens do not fit the remaining positions", tokens.len())));
-        }
         let w = Weights::load(ck, cfg)?;
-        let start = self.caches.first().map_or(0, KvCache::len);
+        let start = self.cache.start(tokens)?;
         let (n, keys) = (tokens.len(), start + tokens.len());
         let mut x = embed_tokens(w.shared, cfg.d_model, tokens)?;
         let bias = position_bias(w.decoder_relative_attention_bias, cfg, start, n, keys, false);
@@ -378,19 +371,19 @@ impl Decoder for T5Decoder {
         };
         let cross =
             Attention { heads: cfg.num_heads, head_dim: cfg.d_kv, scale: 1.0, bias: None, causal: false, window: None };
-        for ((layer, cache), (cross_k, cross_v)) in w.decoder.iter().zip(&mut self.caches).zip(&self.cross) {
+        for ((layer, cache), (cross_k, cross_v)) in w.decoder.iter().zip(&mut self.cache.layers).zip(&self.cross) {
             let h = layer.self_attention_norm.forward(&x);
             let a = &layer.self_attention;
             let q = a.q.forward(&h);
             cache.append(&a.k.forward(&h), &a.v.forward(&h));
             let mut context = vec![0.0; q.len()];
-            own.run(&q, &cache.keys, &cache.values, &mut context, &mut self.scratch);
+            own.run(&q, &cache.keys, &cache.values, &mut context, &mut self.cache.scratch);
             add_in_place(&mut x, &a.o.forward(&context));
             let h = layer.cross_attention_norm.forward(&x);
             let c = &layer.cross_attention;
             let q = c.q.forward(&h);
             let mut context = vec![0.0; q.len()];
-            cross.run(&q, cross_k, cross_v, &mut context, &mut self.scratch);
+            cross.run(&q, cross_k, cross_v, &mut context, &mut self.cache.scratch);
             add_in_place(&mut x, &c.o.forward(&context));
             let h = layer.feed_forward_norm.forward(&x);
             add_in_place(&mut x, &layer.feed_forward.forward(&h, cfg.activation));
