@@ -14,7 +14,7 @@ impl Files {
     pub fn new(files: Vec<(String, Vec<u8>)>) -> Files {
         let mut named = Vec::with_capacity(files.len());
         for (name, bytes) in files {
-            let name = name.replace('\\', "/");
+            let name = crate::text::replace(&name, "\\", "/");
             let mut relative = name.as_str();
             while let Some(rest) = relative.strip_prefix("./") {
                 relative = rest;

@@ -43,7 +43,7 @@ impl EmbeddingConfig {
             let modules = modules.as_array().ok_or_else(|| invalid("modules.json", "not a list of modules"))?;
             for module in modules {
                 let kind = module.field("type").and_then(Value::as_str).unwrap_or("");
-                let kind = kind.rfind('.').map_or(kind, |dot| crate::text::tail(kind, dot + 1));
+                let kind = kind.bytes().rposition(|b| b == b'.').map_or(kind, |dot| crate::text::tail(kind, dot + 1));
                 let path = module.field("path").and_then(Value::as_str).unwrap_or("");
                 match kind {
                     "Transformer" => {}

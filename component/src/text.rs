@@ -1,7 +1,12 @@
-//! `str::find` and `str::replace` for `&str` patterns, written out: the standard library's
-//! versions run its two-way searcher, ~4 KB of component for patterns that are a few bytes
-//! long here ("{}", " n't", stop strings, a `Replace` normaliser's string), where a direct
-//! scan is as fast.
+//! The `str` operations the engine needs, written out because the standard library's cost
+//! the component more than they are worth here (each function says what it replaces; the
+//! tests pin every one to the std result):
+//!
+//! - `find`, `replace`, `split_once` for `&str` patterns: std runs its two-way searcher, ~4 KB,
+//!   for patterns that are a few bytes long ("{}", " n't", stop strings, a `Replace`
+//!   normaliser's string), where a direct scan is as fast; `lines` avoids std's char searcher;
+//! - `slice`/`head`/`tail`: indexing with its Unicode-escaping panic message;
+//! - `parse_usize`: `str::parse::<usize>`.
 //!
 //! Bytes are compared: a match of a UTF-8 pattern in UTF-8 text starts and ends on character
 //! boundaries (its first byte is never a continuation byte), so the results are the std ones.
@@ -69,6 +74,47 @@ pub fn replacen(text: &str, from: &str, to: &str, limit: usize) -> String {
     out
 }
 
+/// `text.split_once(separator)`.
+pub fn split_once<'t>(text: &'t str, separator: &str) -> Option<(&'t str, &'t str)> {
+    let at = find(text, separator)?;
+    Some((head(text, at), tail(text, at + separator.len())))
+}
+
+/// `text.lines()`: the pieces between `\n`s, each without one `\r` before its `\n`, and no
+/// empty piece after a final `\n` (the standard library's char searcher is ~1 KB more).
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text).filter(|t| !t.is_empty());
+    core::iter::from_fn(move || {
+        let current = rest?;
+        Some(match current.bytes().position(|b| b == b'\n') {
+            Some(end) => {
+                let after = tail(current, end + 1);
+                rest = Some(after).filter(|t| !t.is_empty());
+                let line = head(current, end);
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => {
+                rest = None;
+                current
+            }
+        })
+    })
+}
+
+/// `text.parse::<usize>().ok()`: an optional `+`, then decimal digits, without overflow.
+pub fn parse_usize(text: &str) -> Option<usize> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n = 0usize;
+    for b in digits.bytes() {
+        let d = (b as char).to_digit(10)?;
+        n = n.checked_mul(10)?.checked_add(d as usize)?;
+    }
+    Some(n)
+}
+
 /// `text.replace(from, to)`.
 pub fn replace(text: &str, from: &str, to: &str) -> String {
     replacen(text, from, to, usize::MAX)
@@ -77,6 +123,39 @@ pub fn replace(text: &str, from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_usize_agrees_with_std() {
+        for text in [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "007",
+            "12a",
+            " 1",
+            "1 ",
+            "+-1",
+            "٣",
+            "18446744073709551615",
+            "4294967295",
+            "4294967296",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(parse_usize(text), text.parse::<usize>().ok(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn lines_agree_with_std() {
+        for text in
+            ["", "\n", "a", "a\n", "a\r\n", "a\r", "\r\n\r\n", "a\nb", "a\r\nb\r", "a\n\nb\n\n", "\r\r\n", "x\ry\n"]
+        {
+            assert_eq!(lines(text).collect::<Vec<_>>(), text.lines().collect::<Vec<_>>(), "{text:?}");
+        }
+    }
 
     #[test]
     fn agrees_with_std() {
@@ -88,6 +167,9 @@ mod tests {
                 assert_eq!(replace(text, pattern, "<>"), text.replace(pattern, "<>"), "{text:?} {pattern:?}");
                 for limit in 0..4 {
                     assert_eq!(replacen(text, pattern, "+", limit), text.replacen(pattern, "+", limit));
+                }
+                if !pattern.is_empty() {
+                    assert_eq!(split_once(text, pattern), text.split_once(pattern));
                 }
             }
         }

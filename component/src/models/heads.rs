@@ -42,9 +42,8 @@ impl Config {
         let mut labels: Vec<(usize, String)> = Vec::new();
         if let Some(map) = json.get("id2label").and_then(Value::as_object) {
             for (id, label) in map {
-                let id = id
-                    .parse::<usize>()
-                    .map_err(|_| Error::InvalidConfig(format!("config.json: id2label key '{id}' is not an id")))?;
+                let id = crate::text::parse_usize(id)
+                    .ok_or_else(|| Error::InvalidConfig(format!("config.json: id2label key '{id}' is not an id")))?;
                 let label = label
                     .as_str()
                     .ok_or_else(|| Error::InvalidConfig("config.json: an id2label value is not a string".into()))?;

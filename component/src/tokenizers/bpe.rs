@@ -52,7 +52,7 @@ impl Bpe {
         for m in items {
             let pair = match m {
                 // Older files: "a b"; newer ones: ["a", "b"].
-                Value::String(s) => s.split_once(' ').map(|(a, b)| (a.to_owned(), b.to_owned())),
+                Value::String(s) => crate::text::split_once(s, " ").map(|(a, b)| (a.to_owned(), b.to_owned())),
                 Value::Array(pair) => match pair.as_slice() {
                     [Value::String(a), Value::String(b)] => Some((a.clone(), b.clone())),
                     _ => None,

@@ -284,7 +284,7 @@ impl Tokenizer {
     fn from_vocab_txt(vocab: &[u8], config: &Value) -> Result<Tokenizer> {
         let text = core::str::from_utf8(vocab).map_err(|_| bad("vocab.txt is not UTF-8"))?;
         let mut tokens: Vec<(String, u32)> = Vec::new();
-        for line in text.lines() {
+        for line in crate::text::lines(text) {
             tokens.push((line.trim_end_matches('\r').to_owned(), tokens.len() as u32));
         }
         let option_bool = |key: &str| config.field(key).and_then(Value::as_bool);
@@ -340,8 +340,8 @@ impl Tokenizer {
         let vocab = vocab.as_id_pairs().ok_or_else(|| bad("vocab.json is not an object of token → id"))?;
         let merges = core::str::from_utf8(merges).map_err(|_| bad("merges.txt is not UTF-8"))?;
         let mut merge_pairs: Vec<(String, String)> = Vec::new();
-        for l in merges.lines().filter(|l| !l.starts_with("#version") && !l.trim().is_empty()) {
-            let (a, b) = l.split_once(' ').ok_or_else(|| bad(format!("merges.txt: bad line '{l}'")))?;
+        for l in crate::text::lines(merges).filter(|l| !l.starts_with("#version") && !l.trim().is_empty()) {
+            let (a, b) = crate::text::split_once(l, " ").ok_or_else(|| bad(format!("merges.txt: bad line '{l}'")))?;
             merge_pairs.push((a.to_owned(), b.to_owned()));
         }
         let add_prefix_space = config.field("add_prefix_space").and_then(Value::as_bool).unwrap_or(false);
@@ -574,7 +574,7 @@ impl Tokenizer {
                         if split {
                             // Each word starts at a replacement character (MergedWithNext).
                             let mut start = 0;
-                            for (i, _) in metaspaced.match_indices(replacement) {
+                            for (i, _) in metaspaced.char_indices().filter(|&(_, c)| c == replacement) {
                                 if i > start {
                                     words.push(crate::text::slice(&metaspaced, start, i));
                                 }

@@ -49,12 +49,12 @@ impl Pattern {
             return Ok(Pattern::Literal(s.to_owned()));
         }
         let regex = json.field("Regex").and_then(Value::as_str).unwrap_or("");
-        let run = regex.strip_suffix(",}").and_then(|r| r.split_once('{')).and_then(|(c, min)| {
+        let run = regex.strip_suffix(",}").and_then(|r| crate::text::split_once(r, "{")).and_then(|(c, min)| {
             let mut chars = c.chars();
             // (`str::contains(char)` would bring in the two-way string searcher for non-ASCII chars.)
             let c = chars.next().filter(|c| !"\\[](){}.*+?^$|".chars().any(|m| m == *c))?;
             chars.next().is_none().then_some(())?;
-            Some(Pattern::Run { c, min: min.parse().ok().filter(|&m| m > 0)? })
+            Some(Pattern::Run { c, min: crate::text::parse_usize(min).filter(|&m| m > 0)? })
         });
         run.ok_or_else(|| Error::UnsupportedArchitecture(format!("Replace regex '{regex}' is not implemented")))
     }
