@@ -82,12 +82,16 @@ impl wit::Guest for Component {
     type Generation = GenerationResource;
 
     fn load(files: Vec<wit::File>) -> Result<wit::Model, wit::Error> {
+        Self::load_with_options(files, wit::LoadOptions { weights: wit::Weights::AsStored })
+    }
+
+    fn load_with_options(files: Vec<wit::File>, options: wit::LoadOptions) -> Result<wit::Model, wit::Error> {
         let mut named = Vec::with_capacity(files.len());
         for f in files {
             named.push((f.name, f.bytes));
         }
-        let files = named;
-        Ok(wit::Model::new(ModelResource(alloc::rc::Rc::new(engine::Model::load(files)?))))
+        let options = engine::LoadOptions { int8: options.weights == wit::Weights::Int8 };
+        Ok(wit::Model::new(ModelResource(alloc::rc::Rc::new(engine::Model::load_with(named, &options)?))))
     }
 }
 
@@ -183,6 +187,10 @@ impl wit::GuestModel for ModelResource {
     ) -> Result<Vec<wit::LabelScore>, wit::Error> {
         let scores = self.0.zero_shot(&text, &labels, options.hypothesis_template.as_deref(), options.multi_label)?;
         Ok(label_scores(scores))
+    }
+
+    fn int8_checkpoint(&self) -> Result<Vec<u8>, wit::Error> {
+        Ok(self.0.int8_checkpoint()?)
     }
 }
 

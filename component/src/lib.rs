@@ -86,6 +86,12 @@ pub struct EmbedOptions {
     pub truncate: Option<bool>,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Quantize the matrices to int8 at load (see `kernels::quant`).
+    pub int8: bool,
+}
+
 enum Architecture {
     Bert(bert::Config),
     Gpt2(gpt2::Config),
@@ -127,6 +133,10 @@ const BATCH_TOKEN_BUDGET: usize = 16_384;
 impl Model {
     /// Builds a model from the files of a model directory, by their relative names.
     pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<Model> {
+        Model::load_with(files, &LoadOptions::default())
+    }
+
+    pub fn load_with(files: Vec<(String, Vec<u8>)>, options: &LoadOptions) -> Result<Model> {
         let mut files = Files::new(files);
         let config_json =
             files.json("config.json", Error::InvalidConfig)?.ok_or_else(|| Error::MissingFile("config.json".into()))?;
@@ -160,7 +170,11 @@ impl Model {
         }
         let tokenizer = Tokenizer::from_files(&files, model_type)?;
         let weights = files.take("model.safetensors").ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
-        let checkpoint = Checkpoint::parse(weights)?;
+        let mut checkpoint = Checkpoint::parse(weights)?;
+        if options.int8 {
+            // GPT-2 stores its matrices as Conv1D, `[in][out]`; the others as `nn.Linear`.
+            checkpoint.quantize_int8(model_type == "gpt2");
+        }
         // Each family binds its weights once here, so that a missing or misshapen tensor fails
         // the load rather than a later call.
         let (architecture, family, dims) = match model_type {
@@ -285,6 +299,16 @@ impl Model {
     /// Bytes held beside the weights file (widened or realigned tensors).
     pub fn copied_weight_bytes(&self) -> usize {
         self.checkpoint.copied_bytes()
+    }
+
+    /// The weights as an int8 safetensors file (see `Checkpoint::to_int8_safetensors`).
+    pub fn int8_checkpoint(&self) -> Result<Vec<u8>> {
+        if self.checkpoint.dtype() != safetensors::DType::I8 {
+            return Err(Error::Unsupported(
+                "the model's weights are not int8: load it with the int8 option first".into(),
+            ));
+        }
+        Ok(self.checkpoint.to_int8_safetensors())
     }
 
     pub fn tokenize(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {

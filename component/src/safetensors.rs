@@ -16,6 +16,8 @@ pub enum DType {
     F32,
     F16,
     BF16,
+    /// The values of an int8 matrix (`{name}.int8`, see [`Checkpoint::quantized`]).
+    I8,
     /// Any other safetensors dtype: validated for size, never read as weights
     /// (e.g. the I64 `position_ids` buffers older BERT checkpoints carry).
     Other(usize),
@@ -30,7 +32,8 @@ impl DType {
             "F64" | "I64" | "U64" => DType::Other(8),
             "I32" | "U32" => DType::Other(4),
             "I16" | "U16" => DType::Other(2),
-            "I8" | "U8" | "BOOL" | "F8_E4M3" | "F8_E5M2" => DType::Other(1),
+            "I8" => DType::I8,
+            "U8" | "BOOL" | "F8_E4M3" | "F8_E5M2" => DType::Other(1),
             _ => return None,
         })
     }
@@ -39,6 +42,7 @@ impl DType {
         match self {
             DType::F32 => 4,
             DType::F16 | DType::BF16 => 2,
+            DType::I8 => 1,
             DType::Other(size) => size,
         }
     }
@@ -49,6 +53,7 @@ impl DType {
             DType::F32 => "F32".into(),
             DType::F16 => "F16".into(),
             DType::BF16 => "BF16".into(),
+            DType::I8 => "I8".into(),
             DType::Other(size) => format!("Other({size})"),
         }
     }
@@ -58,6 +63,7 @@ impl DType {
             DType::F32 => "f32",
             DType::F16 => "f16",
             DType::BF16 => "bf16",
+            DType::I8 => "int8",
             DType::Other(_) => "other",
         }
     }
@@ -70,6 +76,11 @@ enum Storage {
         end: usize,
     },
     Owned(Vec<f32>),
+    /// Byte range of an int8 tensor.
+    Int8 {
+        start: usize,
+        end: usize,
+    },
     /// Not a float tensor; present so that its name resolves to a clear error.
     Unreadable(DType),
 }
@@ -83,9 +94,39 @@ pub struct Checkpoint {
     bytes: Vec<u8>,
     /// Sorted by name.
     tensors: Vec<(String, Entry)>,
+    /// int8 forms of matrices, by the name of the matrix they stand for; sorted.
+    quantized: Vec<(String, QuantizedEntry)>,
     dtype: DType,
     copied_bytes: usize,
 }
+
+/// An int8 matrix in HF's `nn.Linear` layout, `values: [rows][cols]`, with one scale per row
+/// (`w ≈ values · scale`): see `kernels::quant`.
+#[derive(Clone, Copy)]
+pub struct Quantized<'a> {
+    pub values: &'a [i8],
+    pub scales: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+}
+
+struct QuantizedEntry {
+    values: QuantizedValues,
+    scales: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+enum QuantizedValues {
+    /// `{name}.int8` of an int8 checkpoint, read in place.
+    InPlace { start: usize, end: usize },
+    /// Quantized at load.
+    Owned(Vec<i8>),
+}
+
+/// Suffixes of the two tensors an int8 checkpoint stores for a matrix `{name}`.
+pub const INT8_SUFFIX: &str = ".int8";
+pub const INT8_SCALE_SUFFIX: &str = ".int8_scale";
 
 fn invalid(what: String) -> Error {
     Error::InvalidModel(format!("model.safetensors: {what}"))
@@ -176,6 +217,7 @@ impl Checkpoint {
                     }
                     Storage::Owned(values)
                 }
+                DType::I8 => Storage::Int8 { start: data_start + begin, end: data_start + end },
                 DType::Other(_) => Storage::Unreadable(dtype),
             };
             tensors.push((name, Entry { shape, storage }));
@@ -189,15 +231,126 @@ impl Checkpoint {
         if tensors.windows(2).any(|w| w[0].0 == w[1].0) {
             return Err(invalid("a tensor name appears twice in the header".into()));
         }
-        Ok(Checkpoint { bytes, tensors, dtype, copied_bytes })
+        let mut checkpoint = Checkpoint { bytes, tensors, quantized: Vec::new(), dtype, copied_bytes };
+        checkpoint.bind_int8_tensors()?;
+        Ok(checkpoint)
+    }
+
+    /// Pairs each `{name}.int8` (I8 `[rows][cols]`) with its `{name}.int8_scale` (f32 `[rows]`).
+    fn bind_int8_tensors(&mut self) -> Result<()> {
+        let mut bound = Vec::new();
+        for (name, entry) in &self.tensors {
+            let (Storage::Int8 { start, end }, Some(matrix)) = (&entry.storage, name.strip_suffix(INT8_SUFFIX)) else {
+                continue;
+            };
+            let &[rows, cols] = entry.shape.as_slice() else {
+                return Err(invalid(format!("int8 tensor '{name}' is not a matrix")));
+            };
+            let scales = self.tensor(&format!("{matrix}{INT8_SCALE_SUFFIX}"), &[rows])?.to_vec();
+            if scales.iter().any(|s| !s.is_finite()) {
+                return Err(invalid(format!("int8 tensor '{name}' has a scale that is not finite")));
+            }
+            let values = QuantizedValues::InPlace { start: *start, end: *end };
+            bound.push((matrix.into(), QuantizedEntry { values, scales, rows, cols }));
+        }
+        // `tensors` is sorted and the suffix is shared, so `bound` is sorted by matrix name.
+        self.quantized = bound;
+        if !self.quantized.is_empty() {
+            self.dtype = DType::I8;
+        }
+        Ok(())
+    }
+
+    /// Quantizes every matrix a forward pass multiplies by (per [`is_product_weight`]) to int8
+    /// at load, beside the f32 tensors. `conv1d`: the checkpoint's matrices are GPT-2's
+    /// `[in][out]` Conv1D weights, transposed here to the `[out][in]` the int8 kernel reads
+    /// (the tied embedding table, already `[vocab][width]`, excepted).
+    pub fn quantize_int8(&mut self, conv1d: bool) {
+        let mut quantized = Vec::new();
+        for (name, entry) in &self.tensors {
+            let &[rows, cols] = entry.shape.as_slice() else { continue };
+            if !is_product_weight(name) || self.quantized(name).is_some() {
+                continue;
+            }
+            let Ok(values) = self.tensor(name, &[rows, cols]) else { continue };
+            let transpose = conv1d && !is_embedding_table(name);
+            let (rows, cols, (values, scales)) = if transpose {
+                let mut t = alloc::vec![0.0f32; values.len()];
+                for (i, row) in values.chunks_exact(cols).enumerate() {
+                    for (j, &v) in row.iter().enumerate() {
+                        t[j * rows + i] = v;
+                    }
+                }
+                (cols, rows, crate::kernels::quant::quantize_rows(&t, rows))
+            } else {
+                (rows, cols, crate::kernels::quant::quantize_rows(values, cols))
+            };
+            quantized
+                .push((name.clone(), QuantizedEntry { values: QuantizedValues::Owned(values), scales, rows, cols }));
+        }
+        self.copied_bytes += quantized.iter().map(|(_, q)| q.rows * q.cols + 4 * q.rows).sum::<usize>();
+        self.quantized.append(&mut quantized);
+        crate::order::sort_by(&mut self.quantized, &|a, b| a.0.cmp(&b.0));
+        if !self.quantized.is_empty() {
+            self.dtype = DType::I8;
+        }
+    }
+
+    /// The int8 form of the matrix `name`, if the checkpoint has or made one.
+    pub fn quantized(&self, name: &str) -> Option<Quantized<'_>> {
+        let i = self.quantized.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
+        let q = &self.quantized[i].1;
+        let values: &[i8] = match &q.values {
+            QuantizedValues::InPlace { start, end } => bytemuck::cast_slice(&self.bytes[*start..*end]),
+            QuantizedValues::Owned(values) => values,
+        };
+        Some(Quantized { values, scales: &q.scales, rows: q.rows, cols: q.cols })
+    }
+
+    /// The checkpoint as an int8 safetensors file: every int8 matrix as `{name}.int8` and
+    /// `{name}.int8_scale`, and every f32 tensor that is not such a matrix (embedding tables
+    /// that are also heads stay in f32 for the lookups, and appear in both forms).
+    pub fn to_int8_safetensors(&self) -> Vec<u8> {
+        let mut parts: Vec<(String, &str, Vec<usize>, &[u8])> = Vec::new();
+        for (name, entry) in &self.tensors {
+            let keep = match entry.storage {
+                // Scales are written again below, beside their values.
+                Storage::InPlace { .. } | Storage::Owned(_) if name.ends_with(INT8_SCALE_SUFFIX) => false,
+                Storage::InPlace { .. } | Storage::Owned(_) => {
+                    self.quantized(name).is_none() || is_embedding_table(name)
+                }
+                Storage::Int8 { .. } | Storage::Unreadable(_) => false,
+            };
+            if let (true, Ok(values)) = (keep, self.tensor(name, &entry.shape)) {
+                parts.push((name.clone(), "F32", entry.shape.clone(), bytemuck::cast_slice(values)));
+            }
+        }
+        for (name, _) in &self.quantized {
+            if let Some(q) = self.quantized(name) {
+                parts.push((
+                    format!("{name}{INT8_SUFFIX}"),
+                    "I8",
+                    alloc::vec![q.rows, q.cols],
+                    bytemuck::cast_slice(q.values),
+                ));
+                parts.push((
+                    format!("{name}{INT8_SCALE_SUFFIX}"),
+                    "F32",
+                    alloc::vec![q.rows],
+                    bytemuck::cast_slice(q.scales),
+                ));
+            }
+        }
+        write_safetensors(&parts)
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
         self.tensors.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok().map(|i| &self.tensors[i].1)
     }
 
+    /// Whether the tensor `name` exists, as f32 or in int8 form.
     pub fn contains(&self, name: &str) -> bool {
-        self.entry(name).is_some()
+        self.entry(name).is_some() || self.quantized(name).is_some()
     }
 
     pub fn shape(&self, name: &str) -> Option<&[usize]> {
@@ -218,6 +371,7 @@ impl Checkpoint {
             Storage::InPlace { start, end } => bytemuck::try_cast_slice(&self.bytes[*start..*end])
                 .map_err(|_| invalid(format!("tensor '{name}' is not aligned"))),
             Storage::Owned(values) => Ok(values),
+            Storage::Int8 { .. } => Err(invalid(format!("tensor '{name}' is int8, not a float type"))),
             Storage::Unreadable(dtype) => {
                 Err(invalid(format!("tensor '{name}' has dtype {}, not a float type", dtype.debug_name())))
             }
@@ -237,6 +391,48 @@ impl Checkpoint {
     pub fn file_bytes(&self) -> usize {
         self.bytes.len()
     }
+}
+
+/// Whether `name` is a matrix that forward passes multiply activations by (and so worth
+/// quantizing): 2-D `.weight`s other than lookup tables. Embedding tables that are also the
+/// language-model head (`wte`, `shared`) count; tables only looked up do not.
+pub fn is_product_weight(name: &str) -> bool {
+    name.ends_with(".weight")
+        && !["embeddings.", "wpe.", "embed_tokens.", "embed_in.", "relative_attention_bias.", "embed_positions."]
+            .iter()
+            .any(|table| name.contains(table))
+}
+
+/// Embedding tables that decoders also use as their head (tied weights).
+fn is_embedding_table(name: &str) -> bool {
+    name.ends_with("wte.weight") || name.ends_with("shared.weight")
+}
+
+/// A safetensors file of `(name, dtype, shape, little-endian bytes)`, header padded to 8 bytes
+/// as Hugging Face's writer pads it.
+pub fn write_safetensors(tensors: &[(String, &str, Vec<usize>, &[u8])]) -> Vec<u8> {
+    let mut header = String::from(r#"{"__metadata__":{"format":"pt","quantization":"wasmicro-int8"}"#);
+    let mut offset = 0;
+    for (name, dtype, shape, data) in tensors {
+        header.push_str(&format!(
+            r#",{}:{{"dtype":"{dtype}","shape":{},"data_offsets":[{offset},{}]}}"#,
+            crate::json::quote(name),
+            shape_text(shape),
+            offset + data.len()
+        ));
+        offset += data.len();
+    }
+    header.push('}');
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for (_, _, _, data) in tensors {
+        out.extend_from_slice(data);
+    }
+    out
 }
 
 /// A shape as `{:?}` prints it (`[2, 3]`), without `Debug` formatting's code.
@@ -304,30 +500,14 @@ pub fn f16_to_f32(bits: u16) -> f32 {
 pub(crate) mod tests {
     use super::*;
 
-    /// Serialises tensors the way Hugging Face's writer does (header padded to 8 bytes).
-    pub(crate) fn write(tensors: &[(&str, &str, &[usize], &[u8])]) -> Vec<u8> {
-        let mut header = String::from("{");
-        let mut offset = 0;
-        for (i, (name, dtype, shape, data)) in tensors.iter().enumerate() {
-            if i > 0 {
-                header.push(',');
-            }
-            header += &format!(
-                r#""{name}":{{"dtype":"{dtype}","shape":{shape:?},"data_offsets":[{offset},{}]}}"#,
-                offset + data.len()
-            );
-            offset += data.len();
-        }
-        header.push('}');
-        while header.len() % 8 != 0 {
-            header.push(' ');
-        }
-        let mut out = (header.len() as u64).to_le_bytes().to_vec();
-        out.extend_from_slice(header.as_bytes());
-        for (_, _, _, data) in tensors {
-            out.extend_from_slice(data);
-        }
-        out
+    /// `(name, dtype, shape, bytes)` of one tensor to write.
+    pub(crate) type TensorBytes<'a> = (&'a str, &'a str, &'a [usize], &'a [u8]);
+
+    /// Serialises tensors as Hugging Face's writer does (header padded to 8 bytes).
+    pub(crate) fn write(tensors: &[TensorBytes]) -> Vec<u8> {
+        let owned: Vec<(String, &str, Vec<usize>, &[u8])> =
+            tensors.iter().map(|&(name, dtype, shape, data)| (name.into(), dtype, shape.to_vec(), data)).collect();
+        write_safetensors(&owned)
     }
 
     fn f32_bytes(values: &[f32]) -> Vec<u8> {
@@ -424,5 +604,63 @@ pub(crate) mod tests {
         let mut out = bytes.to_vec();
         out[at..at + to.len()].copy_from_slice(to.as_bytes());
         out
+    }
+
+    #[test]
+    fn int8_tensors_pair_with_their_scales_and_stand_for_the_matrix() {
+        let values: Vec<u8> = [1i8, -2, 3, 127, -127, 0].iter().map(|&v| v as u8).collect();
+        let bytes =
+            write(&[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[2], &f32_bytes(&[0.5, 0.25]))]);
+        let ck = Checkpoint::parse(bytes).unwrap();
+        let q = ck.quantized("m").expect("bound");
+        assert_eq!((q.rows, q.cols, q.values, q.scales), (2, 3, &[1i8, -2, 3, 127, -127, 0][..], &[0.5f32, 0.25][..]));
+        assert!(ck.contains("m") && ck.dtype() == DType::I8);
+        assert!(matches!(ck.tensor("m.int8", &[2, 3]), Err(Error::InvalidModel(m)) if m.contains("int8")));
+    }
+
+    #[test]
+    fn malformed_int8_tensors_are_invalid_model_errors() {
+        let values = [0u8; 6];
+        let cases: [&[TensorBytes]; 4] = [
+            &[("m.int8", "I8", &[2, 3], &values)],
+            &[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[3], &[0; 12])],
+            &[("m.int8", "I8", &[6], &values), ("m.int8_scale", "F32", &[6], &[0; 24])],
+            &[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[2], &f32_bytes(&[1.0, f32::NAN]))],
+        ];
+        for tensors in cases {
+            assert!(matches!(Checkpoint::parse(write(tensors)), Err(Error::InvalidModel(_))), "{tensors:?}");
+        }
+    }
+
+    #[test]
+    fn int8_checkpoints_written_and_read_back_hold_the_same_matrices() {
+        let w: Vec<f32> = (0..32).map(|i| (i as f32 - 13.0) / 7.0).collect();
+        let table: Vec<f32> = (0..40).map(|i| (i as f32).sin()).collect();
+        let bytes = write(&[
+            ("h.0.attn.c_attn.weight", "F32", &[8, 4], &f32_bytes(&w)),
+            ("ln.weight", "F32", &[8], &f32_bytes(&w[..8])),
+            ("wpe.weight", "F32", &[4, 8], &f32_bytes(&w)),
+            ("wte.weight", "F32", &[5, 8], &f32_bytes(&table)),
+        ]);
+        let mut ck = Checkpoint::parse(bytes).unwrap();
+        ck.quantize_int8(true);
+        // Conv1D `[in][out]` is transposed to `[out][in]`; the tied table is already `[vocab][width]`.
+        let q = ck.quantized("h.0.attn.c_attn.weight").expect("quantized");
+        let transposed: Vec<f32> = (0..32).map(|i| w[(i % 8) * 4 + i / 8]).collect();
+        assert_eq!((q.rows, q.cols), (4, 8));
+        assert_eq!(q.values, crate::kernels::quant::quantize_rows(&transposed, 8).0);
+        assert_eq!(ck.quantized("wte.weight").map(|q| (q.rows, q.cols)), Some((5, 8)));
+        assert!(ck.quantized("wpe.weight").is_none() && ck.quantized("ln.weight").is_none());
+
+        let back = Checkpoint::parse(ck.to_int8_safetensors()).unwrap();
+        for name in ["h.0.attn.c_attn.weight", "wte.weight"] {
+            let (a, b) = (ck.quantized(name).unwrap(), back.quantized(name).unwrap());
+            assert_eq!((a.values, a.scales, a.rows, a.cols), (b.values, b.scales, b.rows, b.cols), "{name}");
+        }
+        // Matrices are stored once, as int8; the tied table stays in f32 for the lookups.
+        assert!(back.tensor("h.0.attn.c_attn.weight", &[8, 4]).is_err());
+        assert_eq!(back.tensor("wte.weight", &[5, 8]).unwrap(), &table[..]);
+        assert_eq!(back.tensor("wpe.weight", &[4, 8]).unwrap(), &w[..]);
+        assert_eq!(back.to_int8_safetensors(), ck.to_int8_safetensors());
     }
 }

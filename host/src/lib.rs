@@ -21,7 +21,8 @@ mod bindings {
 }
 
 pub use bindings::exports::wasmicro::inference::engine::{
-    ClassifyOptions, EmbedOptions, Family, GenerateOptions, LabelScore, ModelInfo, Pooling, Ranked, ZeroShotOptions,
+    ClassifyOptions, EmbedOptions, Family, GenerateOptions, LabelScore, LoadOptions, ModelInfo, Pooling, Ranked,
+    Weights, ZeroShotOptions,
 };
 use bindings::exports::wasmicro::inference::engine::{Error as WitError, File};
 
@@ -242,8 +243,18 @@ impl Instance {
 
     /// Loads a model from the files of a model directory (relative names, `/`-separated).
     pub fn load(&mut self, files: Vec<(String, Vec<u8>)>) -> Result<ModelHandle> {
+        self.load_with_options(files, &LoadOptions::default())
+    }
+
+    /// `load`, e.g. with the weights quantized to int8 (`Weights::Int8`).
+    pub fn load_with_options(&mut self, files: Vec<(String, Vec<u8>)>, options: &LoadOptions) -> Result<ModelHandle> {
         let files: Vec<File> = files.into_iter().map(|(name, bytes)| File { name, bytes }).collect();
-        self.call(|b, s| b.wasmicro_inference_engine().call_load(s, &files)).map(ModelHandle)
+        self.call(|b, s| b.wasmicro_inference_engine().call_load_with_options(s, &files, *options)).map(ModelHandle)
+    }
+
+    /// The model's weights as an int8 `model.safetensors` (it must have int8 weights).
+    pub fn int8_checkpoint(&mut self, model: &ModelHandle) -> Result<Vec<u8>> {
+        model_call!(self, model, call_int8_checkpoint)
     }
 
     /// Frees a model's memory inside the instance (wasm memory is reused, never returned).
@@ -359,9 +370,23 @@ impl Model {
     }
 
     pub fn from_files(engine: &Engine, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Model> {
+        Model::from_files_with_options(engine, files, limits, &LoadOptions::default())
+    }
+
+    pub fn from_files_with_options(
+        engine: &Engine,
+        files: Vec<(String, Vec<u8>)>,
+        limits: &Limits,
+        options: &LoadOptions,
+    ) -> Result<Model> {
         let mut instance = Instance::new(engine, limits)?;
-        let handle = instance.load(files)?;
+        let handle = instance.load_with_options(files, options)?;
         Ok(Model { instance, handle })
+    }
+
+    /// The weights as an int8 `model.safetensors` (see `Instance::int8_checkpoint`).
+    pub fn int8_checkpoint(&mut self) -> Result<Vec<u8>> {
+        self.instance.int8_checkpoint(&self.handle)
     }
 
     pub fn info(&mut self) -> Result<ModelInfo> {
@@ -440,6 +465,13 @@ impl Model {
 }
 
 // The bindgen-generated types cannot take a derive of their own.
+#[allow(clippy::derivable_impls)]
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions { weights: Weights::AsStored }
+    }
+}
+
 #[allow(clippy::derivable_impls)]
 impl Default for EmbedOptions {
     fn default() -> EmbedOptions {

@@ -18,6 +18,7 @@ pub mod attention;
 pub mod math;
 pub mod matmul;
 pub mod norm;
+pub mod quant;
 pub mod softmax;
 
 /// `x[i] += residual[i]`.

@@ -104,6 +104,16 @@ pub mod scalar {
 pub mod simd {
     use core::arch::wasm32::*;
 
+    /// `acc + a·b`: two roundings in the SIMD128 build, one (FMA) in the relaxed-SIMD build,
+    /// where `relaxed_madd` is fused on every runtime that has FMA hardware.
+    #[inline(always)]
+    fn mul_add(a: v128, b: v128, acc: v128) -> v128 {
+        #[cfg(target_feature = "relaxed-simd")]
+        return f32x4_relaxed_madd(a, b, acc);
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        return f32x4_add(acc, f32x4_mul(a, b));
+    }
+
     /// `R` rows × `C` outputs starting at the given row offsets of `x` and `w`.
     ///
     /// # Safety
@@ -126,7 +136,7 @@ pub mod simd {
             for r in 0..R {
                 let xv = unsafe { v128_load(xp.add(xs[r] + i) as *const v128) };
                 for c in 0..C {
-                    acc[r][c] = f32x4_add(acc[r][c], f32x4_mul(xv, wv[c]));
+                    acc[r][c] = mul_add(xv, wv[c], acc[r][c]);
                 }
             }
             i += 4;
@@ -147,10 +157,16 @@ pub mod simd {
         out
     }
 
+    /// Weight rows per register block of `linear`: 4 input rows × 3 weight rows keep 12
+    /// accumulators and the 4 operands of a step within the 16 vector registers of x86-64
+    /// (4 × 4 spills); a lone input row takes 8 weight rows, 8 independent sums.
+    const LINEAR_COLS: usize = 3;
+    const LINEAR_COLS_ONE_ROW: usize = 8;
+
     /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
     /// loaded once and reused across every row block, so it stays in L1.
     #[inline(always)]
-    fn tile<const R: usize>(
+    fn tile<const R: usize, const C: usize>(
         x: &[f32],
         rows: core::ops::Range<usize>,
         w: &[f32],
@@ -161,15 +177,16 @@ pub mod simd {
         let n_out = w.len() / k;
         let mut n = 0;
         while n < n_out {
-            let group = if n + 4 <= n_out { 4 } else { 1 };
+            let group = if n + C <= n_out { C } else { 1 };
             let mut r = rows.start;
             while r + R <= rows.end {
                 let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
-                if group == 4 {
-                    // SAFETY: rows r..r+R and outputs n..n+4 exist (the caller checked shapes).
-                    let sums = unsafe { block::<R, 4>(x, xs, w, [n * k, (n + 1) * k, (n + 2) * k, (n + 3) * k], k) };
+                if group == C {
+                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
+                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
+                    let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
                     for i in 0..R {
-                        for c in 0..4 {
+                        for c in 0..C {
                             out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
                         }
                     }
@@ -208,15 +225,34 @@ pub mod simd {
             for r in 0..R {
                 let xv = f32x4_splat(unsafe { *xp.add((r0 + r) * k + kk) });
                 for c in 0..C {
-                    acc[r][c] = f32x4_add(acc[r][c], f32x4_mul(xv, wv[c]));
+                    acc[r][c] = mul_add(xv, wv[c], acc[r][c]);
                 }
             }
         }
         acc
     }
 
-    #[inline(always)]
-    fn rows_kn<const R: usize>(x: &[f32], r0: usize, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    /// Rows handled by one register block of `matmul_kn`, and rows per tile: a 16-column strip
+    /// of the weights (`k` × 64 bytes) is read once per tile from L2, not once per block.
+    const KN_BLOCK_ROWS: usize = 4;
+    const KN_TILE_ROWS: usize = 16;
+
+    pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        let rows = x.len() / k;
+        let full = rows - rows % KN_BLOCK_ROWS;
+        let mut start = 0;
+        while start < full {
+            let end = (start + KN_TILE_ROWS).min(full);
+            strips_kn(x, start..end, w, bias, k, out);
+            start = end;
+        }
+        for r in full..rows {
+            row_kn(&x[r * k..(r + 1) * k], w, bias, &mut out[r * (w.len() / k)..][..w.len() / k]);
+        }
+    }
+
+    /// Register-blocked rows (a multiple of 4) × every column, strip by strip.
+    fn strips_kn(x: &[f32], rows: core::ops::Range<usize>, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
         let store = |out: &mut [f32], r: usize, n: usize, v: v128| {
             let lanes = [
@@ -226,55 +262,88 @@ pub mod simd {
                 f32x4_extract_lane::<3>(v),
             ];
             for (c, lane) in lanes.into_iter().enumerate() {
-                out[(r0 + r) * n_out + n + c] = super::with_bias(lane, bias, n + c);
+                out[r * n_out + n + c] = super::with_bias(lane, bias, n + c);
             }
         };
         let mut n = 0;
         while n + 16 <= n_out {
-            // SAFETY: rows r0..r0+R and columns n..n+16 exist (the caller checked shapes).
-            let acc = unsafe { block_kn::<R, 4>(x, r0, w, n, k, n_out) };
-            for (r, row) in acc.iter().enumerate() {
-                for (c, &v) in row.iter().enumerate() {
-                    store(out, r, n + 4 * c, v);
+            for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
+                // SAFETY: rows r0..r0+4 and columns n..n+16 exist (the caller checked shapes).
+                let acc = unsafe { block_kn::<KN_BLOCK_ROWS, 4>(x, r0, w, n, k, n_out) };
+                for (r, row) in acc.iter().enumerate() {
+                    for (c, &v) in row.iter().enumerate() {
+                        store(out, r0 + r, n + 4 * c, v);
+                    }
                 }
             }
             n += 16;
         }
         while n + 4 <= n_out {
-            // SAFETY: as above, for columns n..n+4.
-            let acc = unsafe { block_kn::<R, 1>(x, r0, w, n, k, n_out) };
-            for (r, row) in acc.iter().enumerate() {
-                store(out, r, n, row[0]);
+            for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
+                // SAFETY: as above, for columns n..n+4.
+                let acc = unsafe { block_kn::<KN_BLOCK_ROWS, 1>(x, r0, w, n, k, n_out) };
+                for (r, row) in acc.iter().enumerate() {
+                    store(out, r0 + r, n, row[0]);
+                }
             }
             n += 4;
         }
         // The last n_out % 4 outputs: the same operations, one lane at a time.
         for col in n..n_out {
-            for r in 0..R {
+            for r in rows.clone() {
                 let mut sum = 0.0f32;
                 for kk in 0..k {
-                    sum += x[(r0 + r) * k + kk] * w[kk * n_out + col];
+                    sum += x[r * k + kk] * w[kk * n_out + col];
                 }
-                out[(r0 + r) * n_out + col] = super::with_bias(sum, bias, col);
+                out[r * n_out + col] = super::with_bias(sum, bias, col);
             }
         }
     }
 
-    pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-        let rows = x.len() / k;
-        let mut r = 0;
-        while r + 4 <= rows {
-            rows_kn::<4>(x, r, w, bias, k, out);
-            r += 4;
+    /// One row (decoding's shape): `out += x[kk] · w[kk]` row after row, so the weights stream
+    /// contiguously from memory and the partial sums stay in L1. Each output still adds its
+    /// products in `kk` order from zero, as the blocked form does.
+    fn row_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+        let n_out = out.len();
+        let n4 = n_out & !3;
+        out.fill(0.0);
+        let op = out.as_mut_ptr();
+        let mut kk = 0;
+        while kk + 4 <= x.len() {
+            let xs = [x[kk], x[kk + 1], x[kk + 2], x[kk + 3]].map(|v| f32x4_splat(v));
+            let wr = [kk, kk + 1, kk + 2, kk + 3].map(|i| w[i * n_out..(i + 1) * n_out].as_ptr());
+            let mut n = 0;
+            while n < n4 {
+                // SAFETY: n + 4 ≤ n4 ≤ n_out, the length of `out` and of each weight row.
+                unsafe {
+                    let mut acc = v128_load(op.add(n) as *const v128);
+                    for j in 0..4 {
+                        acc = mul_add(xs[j], v128_load(wr[j].add(n) as *const v128), acc);
+                    }
+                    v128_store(op.add(n) as *mut v128, acc);
+                }
+                n += 4;
+            }
+            for col in n4..n_out {
+                for j in 0..4 {
+                    out[col] += x[kk + j] * w[(kk + j) * n_out + col];
+                }
+            }
+            kk += 4;
         }
-        while r < rows {
-            rows_kn::<1>(x, r, w, bias, k, out);
-            r += 1;
+        for kk in kk..x.len() {
+            let w_row = &w[kk * n_out..(kk + 1) * n_out];
+            for (o, &wv) in out.iter_mut().zip(w_row) {
+                *o += x[kk] * wv;
+            }
+        }
+        for (n, o) in out.iter_mut().enumerate() {
+            *o = super::with_bias(*o, bias, n);
         }
     }
 
     /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once.
-    const TILE_ROWS: usize = 32;
+    const TILE_ROWS: usize = 16;
 
     pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
@@ -282,11 +351,11 @@ pub mod simd {
         let mut start = 0;
         while start < full {
             let end = (start + TILE_ROWS).min(full);
-            tile::<4>(x, start..end, w, bias, k, out);
+            tile::<4, LINEAR_COLS>(x, start..end, w, bias, k, out);
             start = end;
         }
         if full < rows {
-            tile::<1>(x, full..rows, w, bias, k, out);
+            tile::<1, LINEAR_COLS_ONE_ROW>(x, full..rows, w, bias, k, out);
         }
     }
 }
@@ -349,7 +418,9 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
-        for (rows, k, n) in [(1, 3, 1), (7, 37, 13), (8, 64, 8), (5, 384, 6), (6, 40, 52)] {
+        for (rows, k, n) in
+            [(1, 3, 1), (7, 37, 13), (8, 64, 8), (5, 384, 6), (6, 40, 52), (1, 37, 13), (2, 6, 9), (37, 9, 21)]
+        {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
             let b = values(n, 8, 2.0);

@@ -2,7 +2,7 @@
 //! `[in][out]`), learned positions, and the language-model head tied to the token embeddings
 //! (read from the same tensor, never copied).
 
-use super::{Conv1D, DecoderCache, LayerNorm, Loader, add_in_place, embed_tokens, last_logits};
+use super::{Conv1D, DecoderCache, LayerNorm, Linear, Loader, add_in_place, embed_tokens, last_logits};
 use crate::config::Config as Json;
 use crate::error::{Error, Result};
 use crate::generate::Decoder;
@@ -77,7 +77,7 @@ pub struct Weights<'w> {
     pub h: Vec<Layer<'w>>,
     pub ln_f: LayerNorm<'w>,
     /// `lm_head.weight` when the checkpoint has its own, else `wte`.
-    pub lm_head: &'w [f32],
+    pub lm_head: Linear<'w>,
 }
 
 impl<'w> Weights<'w> {
@@ -103,11 +103,7 @@ impl<'w> Weights<'w> {
             wpe: w.tensor("wpe.weight", &[cfg.n_positions, e]),
             h,
             ln_f: w.layer_norm("ln_f", e, eps),
-            lm_head: if ck.contains("lm_head.weight") {
-                w.tensor_named("lm_head.weight", &[cfg.vocab_size, e])
-            } else {
-                wte
-            },
+            lm_head: w.head("lm_head.weight", "wte.weight", cfg.vocab_size, e),
         };
         w.finish(weights)
     }
@@ -169,6 +165,6 @@ impl Decoder for Gpt2 {
         }
         let last = x.len() - e;
         w.ln_f.forward(&mut x[last..]);
-        Ok(last_logits(&x, e, w.lm_head, None))
+        Ok(last_logits(&x, e, &w.lm_head))
     }
 }

@@ -104,7 +104,7 @@ pub struct Weights<'w> {
     pub wpe: &'w [f32],
     pub h: Vec<Layer<'w>>,
     pub ln_f: LayerNorm<'w>,
-    pub lm_head: &'w [f32],
+    pub lm_head: Linear<'w>,
 }
 
 impl<'w> Weights<'w> {
@@ -132,11 +132,7 @@ impl<'w> Weights<'w> {
             wpe: w.tensor("wpe.weight", &[cfg.max_position_embeddings, e]),
             h,
             ln_f: w.layer_norm("ln_f", e, eps),
-            lm_head: if ck.contains("lm_head.weight") {
-                w.tensor_named("lm_head.weight", &[cfg.vocab_size, e])
-            } else {
-                wte
-            },
+            lm_head: w.head("lm_head.weight", "wte.weight", cfg.vocab_size, e),
         };
         w.finish(weights)
     }
@@ -191,6 +187,6 @@ impl Decoder for GptNeo {
         }
         let last = x.len() - e;
         w.ln_f.forward(&mut x[last..]);
-        Ok(last_logits(&x, e, w.lm_head, None))
+        Ok(last_logits(&x, e, &w.lm_head))
     }
 }

@@ -93,7 +93,7 @@ pub struct Weights<'w> {
     pub layers: Vec<Layer<'w>>,
     pub final_layer_norm: LayerNorm<'w>,
     /// `[vocab_size][hidden_size]`: `embed_out`, or `embed_in` when tied.
-    pub embed_out: &'w [f32],
+    pub embed_out: Linear<'w>,
 }
 
 impl<'w> Weights<'w> {
@@ -118,11 +118,7 @@ impl<'w> Weights<'w> {
             embed_in,
             layers,
             final_layer_norm: w.layer_norm("final_layer_norm", e, eps),
-            embed_out: if ck.contains("embed_out.weight") {
-                w.tensor_named("embed_out.weight", &[cfg.vocab_size, e])
-            } else {
-                embed_in
-            },
+            embed_out: w.head("embed_out.weight", "embed_in.weight", cfg.vocab_size, e),
         };
         w.finish(weights)
     }
@@ -221,7 +217,7 @@ impl Decoder for GptNeoX {
         }
         let last = x.len() - e;
         w.final_layer_norm.forward(&mut x[last..]);
-        Ok(last_logits(&x, e, w.embed_out, None))
+        Ok(last_logits(&x, e, &w.embed_out))
     }
 }
 

@@ -9,8 +9,8 @@ pub mod heads;
 pub mod t5;
 
 use crate::error::{Error, Result};
-use crate::kernels::{matmul, norm};
-use crate::safetensors::Checkpoint;
+use crate::kernels::{matmul, norm, quant};
+use crate::safetensors::{Checkpoint, Quantized};
 use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 
 /// Binds a family's tensors by name, for its `Weights::load`. Names are built in one buffer:
@@ -108,10 +108,48 @@ impl<'w> Loader<'w> {
         self.record(found)
     }
 
+    /// The matrix `{scope}{name}{suffix}`: its int8 form when the checkpoint has one (always
+    /// `[outputs][inputs]`), else the f32 tensor, `[outputs][inputs]` or, for `kn`, `[inputs][outputs]`.
+    #[inline(never)]
+    fn matrix(&mut self, name: &str, suffix: &str, inputs: usize, outputs: usize, kn: bool) -> Matrix<'w> {
+        let ck = self.ck;
+        if let Some(q) = ck.quantized(self.full(name, suffix)) {
+            if (q.rows, q.cols) == (outputs, inputs) {
+                return Matrix::Int8(q);
+            }
+            let found = Err(Error::InvalidModel(format!(
+                "model.safetensors: int8 matrix '{}' is {}×{}, the config implies {outputs}×{inputs}",
+                self.name, q.rows, q.cols
+            )));
+            self.record(found);
+            return Matrix::F32(&[]);
+        }
+        let shape = if kn { [inputs, outputs] } else { [outputs, inputs] };
+        Matrix::F32(self.tensor_with(name, suffix, &shape))
+    }
+
+    /// A language-model head `[vocab][width]`: `{name}` under the prefix when `own` (the
+    /// checkpoint's `lm_head.weight`, named outside the prefix), else the tied table `tied`.
+    pub fn head(&mut self, own: &str, tied: &str, vocab: usize, width: usize) -> Linear<'w> {
+        let ck = self.ck;
+        let weight = if ck.contains(own) || ck.quantized(own).is_some() {
+            self.scope = 0;
+            let saved = core::mem::take(&mut self.name);
+            let m = self.matrix(own, "", width, vocab, false);
+            self.name = saved;
+            self.scope = self.prefix;
+            m
+        } else {
+            self.leave();
+            self.matrix(tied, "", width, vocab, false)
+        };
+        Linear { weight, bias: None, inputs: width, outputs: vocab }
+    }
+
     /// `nn.Linear` `{name}.weight` (and `{name}.bias`).
     #[inline(never)]
     pub fn linear(&mut self, name: &str, inputs: usize, outputs: usize, bias: Bias) -> Linear<'w> {
-        let weight = self.tensor_with(name, ".weight", &[outputs, inputs]);
+        let weight = self.matrix(name, ".weight", inputs, outputs, false);
         let bias = match bias {
             Bias::IfPresent if !self.has_with(name, ".bias") => None,
             Bias::Yes | Bias::IfPresent => Some(self.tensor_with(name, ".bias", &[outputs])),
@@ -123,7 +161,7 @@ impl<'w> Loader<'w> {
     /// GPT-2's `Conv1D` `{name}.weight` and `{name}.bias`.
     #[inline(never)]
     pub fn conv1d(&mut self, name: &str, inputs: usize, outputs: usize) -> Conv1D<'w> {
-        let weight = self.tensor_with(name, ".weight", &[inputs, outputs]);
+        let weight = self.matrix(name, ".weight", inputs, outputs, true);
         Conv1D { weight, bias: self.tensor_with(name, ".bias", &[outputs]), inputs, outputs }
     }
 
@@ -157,9 +195,17 @@ fn push_decimal(out: &mut String, n: usize) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
+/// A weight matrix as the checkpoint (or the int8 load option) gives it.
+#[derive(Clone, Copy)]
+pub enum Matrix<'w> {
+    F32(&'w [f32]),
+    /// Always `[out][in]`, whatever layout the f32 original had.
+    Int8(Quantized<'w>),
+}
+
 /// `nn.Linear` as stored: `weight: [out][in]`, optional `bias: [out]`.
 pub struct Linear<'w> {
-    pub weight: &'w [f32],
+    pub weight: Matrix<'w>,
     pub bias: Option<&'w [f32]>,
     pub inputs: usize,
     pub outputs: usize,
@@ -169,14 +215,18 @@ impl<'w> Linear<'w> {
     /// `x: [rows][inputs]` → `[rows][outputs]`.
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
-        matmul::linear(x, self.weight, self.bias, self.inputs, &mut out);
+        match self.weight {
+            Matrix::F32(w) => matmul::linear(x, w, self.bias, self.inputs, &mut out),
+            Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, self.bias, self.inputs, &mut out),
+        }
         out
     }
 }
 
-/// GPT-2's `Conv1D` as stored: `weight: [in][out]` (the transpose of `nn.Linear`), `bias: [out]`.
+/// GPT-2's `Conv1D` as stored: `weight: [in][out]` (the transpose of `nn.Linear`; int8
+/// forms are `[out][in]`), `bias: [out]`.
 pub struct Conv1D<'w> {
-    pub weight: &'w [f32],
+    pub weight: Matrix<'w>,
     pub bias: &'w [f32],
     pub inputs: usize,
     pub outputs: usize,
@@ -185,7 +235,10 @@ pub struct Conv1D<'w> {
 impl<'w> Conv1D<'w> {
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
-        matmul::matmul_kn(x, self.weight, Some(self.bias), self.inputs, &mut out);
+        match self.weight {
+            Matrix::F32(w) => matmul::matmul_kn(x, w, Some(self.bias), self.inputs, &mut out),
+            Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, Some(self.bias), self.inputs, &mut out),
+        }
         out
     }
 }
@@ -278,11 +331,8 @@ impl DecoderCache {
 }
 
 /// A causal language-model head: logits of the last row of `hidden` against `[vocab][width]`.
-pub fn last_logits(hidden: &[f32], width: usize, lm_head: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
-    let last = &hidden[hidden.len() - width..];
-    let mut logits = vec![0.0; lm_head.len() / width];
-    matmul::linear(last, lm_head, bias, width, &mut logits);
-    logits
+pub fn last_logits(hidden: &[f32], width: usize, lm_head: &Linear) -> Vec<f32> {
+    lm_head.forward(&hidden[hidden.len() - width..])
 }
 
 /// Word embeddings of `tokens`, checked against the vocabulary size.

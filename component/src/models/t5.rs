@@ -175,7 +175,7 @@ pub struct Weights<'w> {
     pub decoder: Vec<DecoderLayer<'w>>,
     pub decoder_final_layer_norm: RmsNorm<'w>,
     /// `lm_head.weight`, or `shared` when the checkpoint has no head of its own.
-    pub lm_head: &'w [f32],
+    pub lm_head: Linear<'w>,
 }
 
 impl<'w> Weights<'w> {
@@ -236,11 +236,7 @@ impl<'w> Weights<'w> {
             decoder_final_layer_norm: RmsNorm::load(&mut w, "decoder.final_layer_norm.weight", d, eps),
             // Untied checkpoints carry their own head; transformers 5 ties it to `shared` and
             // saves only that.
-            lm_head: if ck.contains("lm_head.weight") {
-                w.tensor("lm_head.weight", &[cfg.vocab_size, d])
-            } else {
-                shared
-            },
+            lm_head: w.head("lm_head.weight", shared_name, cfg.vocab_size, d),
         };
         w.finish(weights)
     }
@@ -394,7 +390,7 @@ impl Decoder for T5Decoder {
             let scale = (1.0 / math::sqrt_f64(d as f64)) as f32;
             last.iter_mut().for_each(|v| *v *= scale);
         }
-        Ok(last_logits(&last, d, w.lm_head, None))
+        Ok(last_logits(&last, d, &w.lm_head))
     }
 }
 

@@ -1,0 +1,343 @@
+//! GEMM efficiency table: each matmul shape wasmicro runs, as GFLOP/s and as a fraction of
+//! the peak this machine reaches with the same instruction mix (measured first, by a probe
+//! that keeps 16 independent accumulators in registers: no loads, no dependencies).
+//!
+//! Run under wasmtime (the repo's `wasi-runner`), release build:
+//!   cargo build -p wasmicro-tests --bin wasi-runner
+//!   CARGO_TARGET_WASM32_WASIP2_RUNNER=$PWD/target/debug/wasi-runner \
+//!     cargo run --release -p wasmicro-kernels --example gemm_bench --target wasm32-wasip2
+//! and the relaxed-SIMD (FMA) build of the same source:
+//!   RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_WASM32_WASIP2_RUNNER=… \
+//!     cargo run --release -p wasmicro-kernels --example gemm_bench --target wasm32-wasip2
+use std::hint::black_box;
+use std::time::Instant;
+use wasmicro_kernels::matmul::{linear, matmul_kn};
+use wasmicro_kernels::quant::{linear_q8, quantize_rows};
+
+/// Best of `runs` timings of `f`, in seconds.
+fn best_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
+    (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod probe {
+    use core::arch::wasm32::*;
+    use std::hint::black_box;
+
+    const ITERATIONS: usize = 20_000_000;
+
+    /// f32x4 mul then add into 16 accumulators: GFLOP/s (2 flops per lane).
+    pub fn mul_add() -> f64 {
+        let b = black_box(f32x4_splat(0.999_999));
+        let mut acc: [v128; 16] = core::array::from_fn(|i| f32x4_splat(i as f32));
+        let seconds = super::best_seconds(3, || {
+            for _ in 0..ITERATIONS / 16 {
+                for a in acc.iter_mut() {
+                    *a = f32x4_add(*a, f32x4_mul(*a, b));
+                }
+            }
+            black_box(&acc);
+        });
+        (ITERATIONS / 16 * 16 * 8) as f64 / seconds / 1e9
+    }
+
+    /// `f32x4.relaxed_madd` into 16 accumulators: GFLOP/s.
+    #[cfg(target_feature = "relaxed-simd")]
+    pub fn relaxed_madd() -> Option<f64> {
+        let b = black_box(f32x4_splat(0.999_999));
+        let c = black_box(f32x4_splat(1e-7));
+        let mut acc: [v128; 16] = core::array::from_fn(|i| f32x4_splat(i as f32));
+        let seconds = super::best_seconds(3, || {
+            for _ in 0..ITERATIONS / 16 {
+                for a in acc.iter_mut() {
+                    *a = f32x4_relaxed_madd(*a, b, c);
+                }
+            }
+            black_box(&acc);
+        });
+        Some((ITERATIONS / 16 * 16 * 8) as f64 / seconds / 1e9)
+    }
+
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    pub fn relaxed_madd() -> Option<f64> {
+        None
+    }
+
+    /// Reads 256 MB (far beyond any cache) with 4 independent sums: GB/s, the bound for
+    /// one-token decoding, whose weights are read once per token.
+    pub fn stream_read() -> f64 {
+        let data = vec![1.0f32; 64 << 20];
+        let seconds = super::best_seconds(3, || {
+            let mut acc = [f32x4_splat(0.0); 4];
+            for chunk in data.chunks_exact(16) {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    // SAFETY: the chunk holds 16 floats, 4 per lane group.
+                    *a = f32x4_add(*a, unsafe { v128_load(chunk.as_ptr().add(4 * j) as *const v128) });
+                }
+            }
+            black_box(&acc);
+        });
+        (data.len() * 4) as f64 / seconds / 1e9
+    }
+
+    /// `i32x4.dot_i16x8_s` then add into 16 accumulators: GOP/s (8 multiplies + 8 adds).
+    pub fn dot_i16() -> f64 {
+        let b = black_box(i16x8_splat(3));
+        let mut acc: [v128; 16] = core::array::from_fn(|i| i32x4_splat(i as i32));
+        let xs: [v128; 16] = core::array::from_fn(|i| black_box(i16x8_splat(i as i16)));
+        let seconds = super::best_seconds(3, || {
+            for _ in 0..ITERATIONS / 16 {
+                for (a, x) in acc.iter_mut().zip(&xs) {
+                    *a = i32x4_add(*a, i32x4_dot_i16x8(*x, b));
+                }
+            }
+            black_box(&acc);
+        });
+        (ITERATIONS / 16 * 16 * 16) as f64 / seconds / 1e9
+    }
+}
+
+struct Shape {
+    name: &'static str,
+    rows: usize,
+    k: usize,
+    n: usize,
+    /// GPT-2's Conv1D layout `[k][n]` instead of Linear's `[n][k]`.
+    conv1d: bool,
+}
+
+fn values(n: usize, seed: u32) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        })
+        .collect()
+}
+
+fn main() {
+    println!("relaxed-simd build: {}", cfg!(target_feature = "relaxed-simd"));
+    #[cfg(target_arch = "wasm32")]
+    let peak = {
+        let mul_add = probe::mul_add();
+        println!("peak probe, f32x4 mul+add:        {mul_add:6.1} GFLOP/s");
+        let relaxed = probe::relaxed_madd();
+        if let Some(r) = relaxed {
+            println!("peak probe, f32x4.relaxed_madd:   {r:6.1} GFLOP/s");
+        }
+        println!("peak probe, i32x4.dot_i16x8_s+add: {:6.1} GOP/s", probe::dot_i16());
+        println!("memory probe, streaming 256 MB:   {:6.1} GB/s", probe::stream_read());
+        let dot = probe::dot_i16();
+        (relaxed.unwrap_or(mul_add), dot)
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let peak = (f64::NAN, f64::NAN);
+
+    let shapes = [
+        Shape { name: "MiniLM q/k/v/o, 1 sentence", rows: 23, k: 384, n: 384, conv1d: false },
+        Shape { name: "MiniLM FFN up, 1 sentence", rows: 23, k: 384, n: 1536, conv1d: false },
+        Shape { name: "MiniLM FFN down, 1 sentence", rows: 23, k: 1536, n: 384, conv1d: false },
+        Shape { name: "MiniLM q/k/v/o, batch 32", rows: 600, k: 384, n: 384, conv1d: false },
+        Shape { name: "MiniLM FFN up, batch 32", rows: 600, k: 384, n: 1536, conv1d: false },
+        Shape { name: "MiniLM FFN down, batch 32", rows: 600, k: 1536, n: 384, conv1d: false },
+        Shape { name: "MiniLM FFN up, 256 tokens", rows: 256, k: 384, n: 1536, conv1d: false },
+        Shape { name: "GPT-2 c_attn, 64-token prompt", rows: 64, k: 768, n: 2304, conv1d: true },
+        Shape { name: "GPT-2 c_fc, 64-token prompt", rows: 64, k: 768, n: 3072, conv1d: true },
+        Shape { name: "GPT-2 c_proj (mlp), 64-token prompt", rows: 64, k: 3072, n: 768, conv1d: true },
+        Shape { name: "GPT-2 c_attn, decode 1 token", rows: 1, k: 768, n: 2304, conv1d: true },
+        Shape { name: "GPT-2 c_fc, decode 1 token", rows: 1, k: 768, n: 3072, conv1d: true },
+        Shape { name: "GPT-2 lm_head, decode 1 token", rows: 1, k: 768, n: 50257, conv1d: false },
+    ];
+    println!();
+    println!("| shape | rows×k×n | layout | ms | GFLOP/s | % of peak | weight GB/s |");
+    println!("|---|---|---|---:|---:|---:|---:|");
+    for (s, int8) in shapes.iter().map(|s| (s, false)).chain(shapes.iter().map(|s| (s, true))) {
+        let x = values(s.rows * s.k, 1);
+        let w = values(s.k * s.n, 2);
+        let bias = values(s.n, 3);
+        let mut out = vec![0.0f32; s.rows * s.n];
+        let flops = 2.0 * (s.rows * s.k * s.n) as f64;
+        let runs = ((4e9 / flops) as usize).clamp(5, 400);
+        let (q, scales) = quantize_rows(&w, s.k);
+        let seconds = best_seconds(runs, || {
+            if int8 {
+                linear_q8(black_box(&x), black_box(&q), &scales, Some(&bias), s.k, &mut out);
+            } else if s.conv1d {
+                matmul_kn(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out);
+            } else {
+                linear(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out);
+            }
+            black_box(&out);
+        });
+        let gflops = flops / seconds / 1e9;
+        let weight_gbps = (w.len() * if int8 { 1 } else { 4 }) as f64 / seconds / 1e9;
+        println!(
+            "| {} | {}×{}×{} | {} | {:.3} | {:.1} | {:.0}% | {:.1} |",
+            s.name,
+            s.rows,
+            s.k,
+            s.n,
+            if int8 {
+                "int8 [n][k]"
+            } else if s.conv1d {
+                "[k][n]"
+            } else {
+                "[n][k]"
+            },
+            seconds * 1e3,
+            gflops,
+            100.0 * gflops / if int8 { peak.1 } else { peak.0 },
+            weight_gbps
+        );
+    }
+    decode_pass();
+    #[cfg(target_arch = "wasm32")]
+    one_row_experiments();
+}
+
+#[cfg(target_arch = "wasm32")]
+fn one_row_experiments() {
+    use core::arch::wasm32::*;
+    let q: Vec<i8> = (0..50257 * 768).map(|i| (i % 251) as i8).collect();
+    let x: Vec<i16> = (0..768).map(|i| i as i16).collect();
+    let mut out = vec![0.0f32; 50257];
+    let s1 = best_seconds(5, || {
+        wasmicro_kernels::quant::scalar::products(&x, &q, 768, &mut out);
+        black_box(&out);
+    });
+    let s2 = best_seconds(5, || {
+        wasmicro_kernels::quant::simd::products(&x, &q, 768, &mut out);
+        black_box(&out);
+    });
+    let s3 = best_seconds(5, || {
+        let mut acc = i32x4_splat(0);
+        for c in q.chunks_exact(8) {
+            acc = i32x4_add(acc, unsafe { i16x8_load_extend_i8x8(c.as_ptr()) });
+        }
+        black_box(acc);
+    });
+    let s4 = best_seconds(5, || {
+        let k = 768;
+        let xp = x.as_ptr();
+        for (n4, rows) in q.chunks_exact(4 * k).enumerate() {
+            let wp = rows.as_ptr();
+            let mut a0 = i32x4_splat(0);
+            let mut a1 = i32x4_splat(0);
+            let mut a2 = i32x4_splat(0);
+            let mut a3 = i32x4_splat(0);
+            let mut i = 0;
+            while i < k {
+                unsafe {
+                    let xv = v128_load(xp.add(i) as *const v128);
+                    a0 = i32x4_add(a0, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(i))));
+                    a1 = i32x4_add(a1, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(k + i))));
+                    a2 = i32x4_add(a2, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(2 * k + i))));
+                    a3 = i32x4_add(a3, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(3 * k + i))));
+                }
+                i += 8;
+            }
+            for (c, a) in [a0, a1, a2, a3].into_iter().enumerate() {
+                out[n4 * 4 + c] = (i32x4_extract_lane::<0>(a) as i64
+                    + i32x4_extract_lane::<1>(a) as i64
+                    + i32x4_extract_lane::<2>(a) as i64
+                    + i32x4_extract_lane::<3>(a) as i64) as f32;
+            }
+        }
+        black_box(&out);
+    });
+    println!("hand-written 1×4: {:.1} ms", s4 * 1e3);
+    let s5 = best_seconds(5, || {
+        let k = 768;
+        let xp = x.as_ptr();
+        for (n, row) in q.chunks_exact(k).enumerate() {
+            let wp = row.as_ptr();
+            let mut a0 = i32x4_splat(0);
+            let mut a1 = i32x4_splat(0);
+            let mut i = 0;
+            while i < k {
+                unsafe {
+                    a0 = i32x4_add(
+                        a0,
+                        i32x4_dot_i16x8(v128_load(xp.add(i) as *const v128), i16x8_load_extend_i8x8(wp.add(i))),
+                    );
+                    a1 = i32x4_add(
+                        a1,
+                        i32x4_dot_i16x8(v128_load(xp.add(i + 8) as *const v128), i16x8_load_extend_i8x8(wp.add(i + 8))),
+                    );
+                }
+                i += 16;
+            }
+            let a = i32x4_add(a0, a1);
+            out[n] = (i32x4_extract_lane::<0>(a) as i64
+                + i32x4_extract_lane::<1>(a) as i64
+                + i32x4_extract_lane::<2>(a) as i64
+                + i32x4_extract_lane::<3>(a) as i64) as f32;
+        }
+        black_box(&out);
+    });
+    println!("hand-written 1×1 sequential: {:.1} ms", s5 * 1e3);
+    println!(
+        "one row × 50257×768 int8: scalar {:.1} ms, simd {:.1} ms, bare load8x8 stream {:.1} ms",
+        s1 * 1e3,
+        s2 * 1e3,
+        s3 * 1e3
+    );
+}
+
+/// One decoding step's matmuls of a GPT-2-small-shaped model with distinct weights per layer
+/// (340 MB, so they come from memory as in real decoding, not from the caches).
+fn decode_pass() {
+    let (e, layers) = (768, 12);
+    let shapes = [(e, 3 * e), (e, e), (e, 4 * e), (4 * e, e)];
+    let weights: Vec<Vec<f32>> = (0..layers).flat_map(|_| shapes.iter().map(|&(k, n)| values(k * n, 9))).collect();
+    let lm_head = values(50257 * e, 10);
+    let x = values(4 * e, 11);
+    let mut out = vec![0.0f32; 50257];
+    let mut bytes = 0usize;
+    let seconds = best_seconds(5, || {
+        bytes = 0;
+        for (w, &(k, n)) in weights.iter().zip(shapes.iter().cycle()) {
+            matmul_kn(&x[..k], w, None, k, &mut out[..n]);
+            bytes += w.len() * 4;
+        }
+        linear(&x[..e], &lm_head, None, e, &mut out);
+        bytes += lm_head.len() * 4;
+        black_box(&out);
+    });
+    let quantized: Vec<(Vec<i8>, Vec<f32>)> =
+        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_rows(w, k)).collect();
+    let head = quantize_rows(&lm_head, e);
+    let mut q_bytes = 0usize;
+    let q_seconds = best_seconds(5, || {
+        q_bytes = 0;
+        for ((q, scales), &(k, n)) in quantized.iter().zip(shapes.iter().cycle()) {
+            linear_q8(&x[..k], q, scales, None, k, &mut out[..n]);
+            q_bytes += q.len();
+        }
+        linear_q8(&x[..e], &head.0, &head.1, None, e, &mut out);
+        q_bytes += head.0.len();
+        black_box(&out);
+    });
+    println!();
+    println!(
+        "GPT-2-small decode step, matmuls only (weights from memory): {:.1} ms, {:.1} GB/s, {:.1} tokens/s bound",
+        seconds * 1e3,
+        bytes as f64 / seconds / 1e9,
+        1.0 / seconds
+    );
+    println!(
+        "GPT-2-small decode step, int8 matmuls only (weights from memory): {:.1} ms, {:.1} GB/s, {:.1} tokens/s bound",
+        q_seconds * 1e3,
+        q_bytes as f64 / q_seconds / 1e9,
+        1.0 / q_seconds
+    );
+}

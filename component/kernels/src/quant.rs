@@ -1,0 +1,313 @@
+//! int8 weights × int16 activations, for the `int8` load option and int8 checkpoints.
+//!
+//! Weights are quantized once per output channel (a row of HF's `[out][in]` layout):
+//! `q = round(w / s)`, `s = max|w| / 127`. Each input row is quantized when a product runs,
+//! with one scale per row, to the widest integer range whose products cannot overflow an i32
+//! lane over `k` (see [`activation_limit`]). The dot products are then exact integer sums
+//! (`i32x4.dot_i16x8_s`), so the SIMD body and the scalar body agree bit for bit whatever
+//! their order, and one float multiply per output (`sum · s_x · s_w + bias`) ends them.
+
+use crate::math::floor_f32;
+use alloc::vec::Vec;
+
+/// Quantization steps of a weight row: `[-127, 127]` (symmetric; -128 is never used).
+pub const WEIGHT_LIMIT: f32 = 127.0;
+
+/// The activation range `[-L, L]` for inner dimension `k`: each i32 lane accumulates `k / 4`
+/// products (rounded up, plus the scalar tail), each at most `127 · L`, and must stay below
+/// 2³¹. Up to `k` ≈ 2,000 that is the full i16 range; GPT-2's 3,072 gets ±22,017.
+pub fn activation_limit(k: usize) -> i32 {
+    let products_per_lane = k.div_ceil(4) as i64 + 8;
+    (((i32::MAX as i64) / (127 * products_per_lane)).min(i16::MAX as i64)) as i32
+}
+
+/// `round(x · inverse_scale)` with ties away from zero: one rounding rule for weights and
+/// activations, with no libm.
+#[inline(always)]
+fn round_to_int(x: f32) -> i32 {
+    let rounded = floor_f32(x.abs() + 0.5);
+    (if x < 0.0 { -rounded } else { rounded }) as i32
+}
+
+/// Quantizes the `rows × k` matrix `w` (`[out][in]`) row by row: `(values, scales)`.
+pub fn quantize_rows(w: &[f32], k: usize) -> (Vec<i8>, Vec<f32>) {
+    let rows = w.len().checked_div(k).unwrap_or(0);
+    let mut values = Vec::with_capacity(rows * k);
+    let mut scales = Vec::with_capacity(rows);
+    for row in w.chunks_exact(k) {
+        let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let scale = if max > 0.0 { max / WEIGHT_LIMIT } else { 1.0 };
+        let inverse = WEIGHT_LIMIT / if max > 0.0 { max } else { 1.0 };
+        values.extend(row.iter().map(|&v| round_to_int(v * inverse).clamp(-127, 127) as i8));
+        scales.push(scale);
+    }
+    (values, scales)
+}
+
+/// Quantizes each row of `x` (`[rows][k]`) to i16 for a product over `k`: fills `out` and
+/// returns one scale per row.
+pub fn quantize_activations(x: &[f32], k: usize, out: &mut Vec<i16>) -> Vec<f32> {
+    let limit = activation_limit(k) as f32;
+    out.clear();
+    out.reserve(x.len());
+    let mut scales = Vec::with_capacity(x.len() / k);
+    for row in x.chunks_exact(k) {
+        let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let inverse = if max > 0.0 { limit / max } else { 0.0 };
+        out.extend(row.iter().map(|&v| round_to_int(v * inverse) as i16));
+        scales.push(if max > 0.0 { max / limit } else { 0.0 });
+    }
+    scales
+}
+
+/// `out[r][n] = (x[r] · q[n]) · x_scale[r] · scale[n] + bias[n]` for `x: [rows][k]` (f32,
+/// quantized here), `q: [n_out][k]` int8 with per-row `scales`.
+pub fn linear_q8(x: &[f32], q: &[i8], scales: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    let rows = x.len().checked_div(k).unwrap_or(0);
+    let n_out = q.len().checked_div(k).unwrap_or(0);
+    assert!(
+        k > 0
+            && x.len() == rows * k
+            && q.len() == n_out * k
+            && scales.len() == n_out
+            && out.len() == rows * n_out
+            && bias.is_none_or(|b| b.len() == n_out),
+        "linear_q8: inconsistent shapes"
+    );
+    let mut xq = Vec::new();
+    let x_scales = quantize_activations(x, k, &mut xq);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd::products(&xq, q, k, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::products(&xq, q, k, out);
+    finish(out, &x_scales, scales, bias);
+}
+
+/// Scales the integer sums `products` left in `out` (each rounded to f32 once) into outputs.
+fn finish(out: &mut [f32], x_scales: &[f32], scales: &[f32], bias: Option<&[f32]>) {
+    let n_out = scales.len();
+    for (row, &xs) in out.chunks_exact_mut(n_out).zip(x_scales) {
+        for (n, o) in row.iter_mut().enumerate() {
+            let value = *o * (xs * scales[n]);
+            *o = match bias {
+                Some(b) => value + b[n],
+                None => value,
+            };
+        }
+    }
+}
+
+pub mod scalar {
+    /// `out[r][n] = Σₖ x[r][k] · q[n][k]` as an exact integer, then converted to f32 once.
+    pub fn products(x: &[i16], q: &[i8], k: usize, out: &mut [f32]) {
+        let n_out = q.len() / k;
+        for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
+            for (weights, o) in q.chunks_exact(k).zip(out_row.iter_mut()) {
+                let sum: i64 = row.iter().zip(weights).map(|(&a, &b)| a as i64 * b as i64).sum();
+                *o = sum as f32;
+            }
+        }
+    }
+}
+
+// Register blocks index rows and columns by number: that is the shape of the computation.
+#[allow(clippy::needless_range_loop)]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd {
+    use core::arch::wasm32::*;
+
+    /// `R` activation rows × `C` weight rows: `k` in steps of 8 (`i16x8.load8x8_s` widens 8
+    /// weights, `i32x4.dot_i16x8_s` multiplies and adds pairs), then the `k % 8` tail.
+    ///
+    /// # Safety
+    /// Every `xs[r] + k` ≤ `x.len()` and `ws[c] + k` ≤ `q.len()`.
+    #[inline(always)]
+    unsafe fn block<const R: usize, const C: usize>(
+        x: &[i16],
+        xs: [usize; R],
+        q: &[i8],
+        ws: [usize; C],
+        k: usize,
+    ) -> [[i64; C]; R] {
+        let k8 = k & !7;
+        let mut acc = [[i32x4_splat(0); C]; R];
+        let (xp, qp) = (x.as_ptr(), q.as_ptr());
+        let mut i = 0;
+        while i < k8 {
+            // SAFETY: i + 8 ≤ k8 ≤ k, and the caller bounds every row start + k.
+            let wv: [v128; C] = core::array::from_fn(|c| unsafe { i16x8_load_extend_i8x8(qp.add(ws[c] + i)) });
+            for r in 0..R {
+                let xv = unsafe { v128_load(xp.add(xs[r] + i) as *const v128) };
+                for c in 0..C {
+                    acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(xv, wv[c]));
+                }
+            }
+            i += 8;
+        }
+        let mut out = [[0i64; C]; R];
+        for r in 0..R {
+            for c in 0..C {
+                let v = acc[r][c];
+                let mut sum = i32x4_extract_lane::<0>(v) as i64
+                    + i32x4_extract_lane::<1>(v) as i64
+                    + i32x4_extract_lane::<2>(v) as i64
+                    + i32x4_extract_lane::<3>(v) as i64;
+                for t in k8..k {
+                    // SAFETY: t < k, within the bounded rows.
+                    sum += unsafe { *xp.add(xs[r] + t) as i64 * *qp.add(ws[c] + t) as i64 };
+                }
+                out[r][c] = sum;
+            }
+        }
+        out
+    }
+
+    #[inline(always)]
+    fn tile<const R: usize, const C: usize>(
+        x: &[i16],
+        rows: core::ops::Range<usize>,
+        q: &[i8],
+        k: usize,
+        out: &mut [f32],
+    ) {
+        let n_out = q.len() / k;
+        let mut n = 0;
+        while n < n_out {
+            let group = if n + C <= n_out { C } else { 1 };
+            let mut r = rows.start;
+            while r + R <= rows.end {
+                let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
+                if group == C {
+                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
+                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
+                    let sums = unsafe { block::<R, C>(x, xs, q, ws, k) };
+                    for i in 0..R {
+                        for c in 0..C {
+                            out[(r + i) * n_out + n + c] = sums[i][c] as f32;
+                        }
+                    }
+                } else {
+                    // SAFETY: as above, for the single output n.
+                    let sums = unsafe { block::<R, 1>(x, xs, q, [n * k], k) };
+                    for i in 0..R {
+                        out[(r + i) * n_out + n] = sums[i][0] as f32;
+                    }
+                }
+                r += R;
+            }
+            n += group;
+        }
+    }
+
+    /// Rows per tile, as in `matmul::simd::linear`.
+    const TILE_ROWS: usize = 16;
+
+    pub fn products(x: &[i16], q: &[i8], k: usize, out: &mut [f32]) {
+        let rows = x.len() / k;
+        let full = rows - rows % 4;
+        let mut start = 0;
+        while start < full {
+            let end = (start + TILE_ROWS).min(full);
+            tile::<4, 3>(x, start..end, q, k, out);
+            start = end;
+        }
+        let n_out = q.len() / k;
+        for r in full..rows {
+            for (n, weights) in q.chunks_exact(k).enumerate() {
+                out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights) as f32;
+            }
+        }
+    }
+
+    /// One row against one weight row, two sums in flight. A lone row (decoding) reads each
+    /// weight once, so the weights are walked in memory order: one sequential stream runs
+    /// about twice as fast here as several interleaved ones.
+    fn dot(x: &[i16], q: &[i8]) -> i64 {
+        let k16 = x.len() & !15;
+        let (xp, qp) = (x.as_ptr(), q.as_ptr());
+        let (mut a0, mut a1) = (i32x4_splat(0), i32x4_splat(0));
+        let mut i = 0;
+        while i < k16 {
+            // SAFETY: i + 16 ≤ k16 ≤ x.len() = q.len().
+            unsafe {
+                let w0 = i16x8_load_extend_i8x8(qp.add(i));
+                let w1 = i16x8_load_extend_i8x8(qp.add(i + 8));
+                a0 = i32x4_add(a0, i32x4_dot_i16x8(v128_load(xp.add(i) as *const v128), w0));
+                a1 = i32x4_add(a1, i32x4_dot_i16x8(v128_load(xp.add(i + 8) as *const v128), w1));
+            }
+            i += 16;
+        }
+        let mut sum = 0i64;
+        for a in [a0, a1] {
+            sum += i32x4_extract_lane::<0>(a) as i64
+                + i32x4_extract_lane::<1>(a) as i64
+                + i32x4_extract_lane::<2>(a) as i64
+                + i32x4_extract_lane::<3>(a) as i64;
+        }
+        for t in k16..x.len() {
+            sum += x[t] as i64 * q[t] as i64;
+        }
+        sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::values;
+
+    #[test]
+    fn activation_limit_keeps_every_lane_below_two_to_the_31() {
+        for k in [1, 7, 8, 384, 1536, 2048, 3072, 4096, 16384] {
+            let limit = activation_limit(k) as i64;
+            assert!(limit >= 1 && limit <= i16::MAX as i64);
+            assert!(127 * limit * (k.div_ceil(4) as i64 + 8) <= i32::MAX as i64, "k = {k}");
+        }
+        assert_eq!(activation_limit(384), i16::MAX as i32);
+        assert!(activation_limit(3072) > 20_000);
+    }
+
+    #[test]
+    fn quantized_product_is_close_to_the_float_product() {
+        for (rows, k, n) in [(1, 8, 1), (3, 37, 5), (5, 384, 9), (2, 3072, 3)] {
+            let x = values(rows * k, 11, 1.0);
+            let w = values(n * k, 12, 0.1);
+            let b = values(n, 13, 1.0);
+            let (q, scales) = quantize_rows(&w, k);
+            let mut out = vec![0.0; rows * n];
+            linear_q8(&x, &q, &scales, Some(&b), k, &mut out);
+            for r in 0..rows {
+                for j in 0..n {
+                    let exact: f64 =
+                        (0..k).map(|i| x[r * k + i] as f64 * w[j * k + i] as f64).sum::<f64>() + b[j] as f64;
+                    // Error per product ≤ |x|·s_w/2 + |w|·s_x/2; summed over k it stays far below this.
+                    let bound = 0.1 / 127.0 * k as f64 * 0.5 + 1e-3;
+                    assert!((out[r * n + j] as f64 - exact).abs() < bound, "({rows},{k},{n}) [{r},{j}]");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn weights_round_to_nearest_with_the_row_maximum_at_127() {
+        let (q, scales) = quantize_rows(&[0.5, -1.0, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0], 4);
+        assert_eq!(q, [64, -127, 32, 0, 0, 0, 0, 0]);
+        assert_eq!(scales, [1.0 / 127.0, 1.0]);
+    }
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[test]
+    fn simd_body_equals_scalar_body_bit_for_bit() {
+        for (rows, k, n) in [(1, 3, 1), (7, 37, 13), (8, 64, 8), (5, 384, 6), (1, 3072, 5), (9, 16, 7)] {
+            let x = values(rows * k, 6, 2.0);
+            let w = values(n * k, 7, 2.0);
+            let (q, _) = quantize_rows(&w, k);
+            let mut xq = Vec::new();
+            quantize_activations(&x, k, &mut xq);
+            let (mut s, mut v) = (vec![0.0; rows * n], vec![0.0; rows * n]);
+            scalar::products(&xq, &q, k, &mut s);
+            simd::products(&xq, &q, k, &mut v);
+            assert_eq!(s, v, "({rows},{k},{n})");
+        }
+    }
+}
