@@ -26,7 +26,7 @@ export async function writeWorkerdConfig({ port = 8787, modelDir = defaultModelD
   const from = (m) => relative(dirname(path), join(root, m));
   const files = await listModelDir(modelDir);
   const q = (s) => JSON.stringify(s); // Cap'n Proto text strings use the same escapes
-  const esm = ['worker/src/index.js', 'src/workerd.js', 'src/index.js', 'src/wasi.js', 'dist/wasmicro.js', 'dist/core-modules.js'];
+  const esm = ['worker/src/index.js', 'src/workerd.js', 'src/index.js', 'src/hub.js', 'src/wasi.js', 'dist/wasmicro.js', 'dist/core-modules.js'];
   const wasm = readdirSync(join(root, 'dist'))
     .filter((f) => f.endsWith('.wasm'))
     .map((f) => `dist/${f}`);
