@@ -315,6 +315,32 @@ test('offline: HF_HUB_OFFLINE=1 or { offline: true } load from the cache without
   assert.deepEqual(requests, []);
 });
 
+test('Workers sources: an R2-like bucket binding and a plain URL base', async () => {
+  const reference = await loadFromDir(fixture('tiny/bert'));
+  const names = await listModelDir(fixture('tiny/bert'));
+  const objects = new Map(names.map((n) => [`models/tiny-bert/${n}`, readFileSync(fixture(`tiny/bert/${n}`))]));
+  objects.set('models/tiny-bert/pytorch_model.bin', Buffer.from('decoy'));
+  const asked = [];
+  const bucket = {
+    async get(key) {
+      asked.push(key);
+      const bytes = objects.get(key);
+      return bytes ? { arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) } : null;
+    },
+  };
+  assertSameEmbeddings(await loadFromHub(BERT, { bucket, prefix: 'models/tiny-bert/' }), reference);
+  assert.ok(!asked.some((k) => k.endsWith('.bin')));
+  objects.delete('models/tiny-bert/model.safetensors');
+  await assert.rejects(loadFromHub(BERT, { bucket, prefix: 'models/tiny-bert/' }), MissingFileError);
+
+  // A URL base: the mirror's CDN paths serve a commit's files as plain URLs.
+  const info = await (await fetch(`${mirror.url}/api/models/${BERT}/revision/main`)).json();
+  await mirror.reset();
+  const baseUrl = `${mirror.url}/${BERT}/resolve/${info.sha}`;
+  assertSameEmbeddings(await loadFromHub(BERT, { baseUrl }), reference);
+  assertOnlyNeededFiles(await mirror.requests());
+});
+
 test('offline after the mirror stopped; an unreachable hub falls back to the cache', async () => {
   const cacheDir = tempCache();
   const online = await loadFromHub(`${BERT}@main`, { endpoint: mirror.url, cacheDir });
