@@ -58,6 +58,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit, parse_qs
 
@@ -474,6 +475,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault == "drop":
             self.wfile.write(body[: len(body) // 2])
+            # Let the first half reach the client before the reset (a reset discards data the
+            # client has not read yet), so that a resume has something to resume from.
+            time.sleep(0.2)
             self.abort_connection()
         elif fault == "truncate":
             self.wfile.write(body[: min(len(body) - 1, len(body) * 9 // 10)])
