@@ -40,10 +40,17 @@ struct Mirror {
 
 impl Mirror {
     fn start() -> Mirror {
-        let mut child = Command::new("python3")
-            .arg(root().join("tests/hub_mirror.py"))
-            .args(["--port", "0"])
-            .env_remove("WASMICRO_MODEL")
+        Mirror::start_serving(None)
+    }
+
+    /// With `minilm`, the mirror also serves that directory as sentence-transformers/all-MiniLM-L6-v2.
+    fn start_serving(minilm: Option<&Path>) -> Mirror {
+        let mut command = Command::new("python3");
+        command.arg(root().join("tests/hub_mirror.py")).args(["--port", "0"]).env_remove("WASMICRO_MODEL");
+        if let Some(dir) = minilm {
+            command.env("WASMICRO_MODEL", dir);
+        }
+        let mut child = command
             .env("MIRROR_TOKEN", TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -257,6 +264,35 @@ fn cli_and_library_load_by_id_like_the_directory_and_fetch_only_needed_files() {
     let requested: Vec<String> = mirror.requests().keys().cloned().collect();
     assert_eq!(requested, vec!["/api/models/wasmicro-test/tiny-bert/revision/main".to_owned()]);
     assert_cache_sound(&home.path.join("hub"));
+}
+
+#[test]
+fn sentence_transformers_model_by_id() {
+    let Some(dir) = std::env::var_os("WASMICRO_MODEL").map(PathBuf::from) else {
+        eprintln!(
+            "\n*** SKIPPED: set WASMICRO_MODEL (bash fixtures/fetch_minilm.sh) to load all-MiniLM-L6-v2 by id ***\n"
+        );
+        return;
+    };
+    let mirror = Mirror::start_serving(Some(&dir));
+    let home = TempDir::new("minilm");
+    let texts = ["A sentence-transformers model, pooling and normalization included."];
+    let (ok, stdout, stderr) = cli(
+        &["embed", "--json", "--model", "sentence-transformers/all-MiniLM-L6-v2", texts[0]],
+        &mirror.url,
+        &home.path,
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("downloading model.safetensors"), "a progress line for the weights: {stderr}");
+    let engine = Engine::new().unwrap();
+    let expected = Model::from_dir(&engine, &dir).unwrap().embed_batch(&texts, &Default::default()).unwrap();
+    assert_eq!(embed_json(&stdout), expected);
+    let requested = mirror.requests();
+    assert!(requested.keys().any(|p| p.ends_with("/1_Pooling/config.json")));
+    assert!(requested.keys().any(|p| p.ends_with("/modules.json")));
+    assert!(!requested.keys().any(|p| p.ends_with("README.md")));
+    mirror.assert_no_decoys();
 }
 
 #[test]
