@@ -28,6 +28,12 @@ export WASMICRO_MODEL="$model_dir"
 echo "all-MiniLM-L6-v2 at $WASMICRO_MODEL"
 echo "GPT-2 vocabulary at $(bash fixtures/fetch_gpt2_vocab.sh | tail -n 1)"
 
+step "Python test dependencies (venv ~/.cache/wasmicro/venv-test)"
+# huggingface_hub: the hub interop tests (host/tests/hub.rs) check wasmicro's cache against it.
+test_venv="$HOME/.cache/wasmicro/venv-test"
+[ -x "$test_venv/bin/python" ] || python3 -m venv "$test_venv"
+"$test_venv/bin/pip" install -q -r tests/requirements-hub.txt
+
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings

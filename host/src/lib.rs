@@ -13,6 +13,8 @@ use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{ResourceLimiter, Store};
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
+pub mod hub;
+
 mod bindings {
     wasmtime::component::bindgen!({
         world: "wasmicro",
@@ -36,6 +38,8 @@ pub enum Error {
     Model { kind: &'static str, message: String },
     /// Reading model files.
     Io { path: PathBuf, source: std::io::Error },
+    /// Loading a model by hub id (download, cache, offline lookup).
+    Hub(hub::HubError),
     /// The component trapped or could not be instantiated. The instance is discarded;
     /// the `Model` must be loaded again.
     Runtime(wasmtime::Error),
@@ -47,6 +51,7 @@ impl fmt::Display for Error {
             Error::Model { kind, message } => write!(f, "{kind}: {message}"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Runtime(e) => write!(f, "runtime error: {e:#}"),
+            Error::Hub(e) => write!(f, "{e}"),
         }
     }
 }
@@ -65,6 +70,12 @@ impl From<WitError> for Error {
             WitError::InvalidInput(m) => ("invalid-input", m),
         };
         Error::Model { kind, message }
+    }
+}
+
+impl From<hub::HubError> for Error {
+    fn from(e: hub::HubError) -> Error {
+        Error::Hub(e)
     }
 }
 
@@ -369,6 +380,18 @@ impl Model {
         Model::from_files(engine, read_model_dir(dir.as_ref())?, &Limits::default())
     }
 
+    /// Loads a model by Hugging Face hub id, `org/name` or `org/name@revision`, through the hub
+    /// cache shared with `huggingface_hub` (see [`hub`] for the environment it reads). A local
+    /// directory of that name wins when it exists.
+    pub fn from_pretrained(engine: &Engine, id: &str) -> Result<Model> {
+        Model::from_pretrained_with(engine, id, &hub::HubConfig::from_env())
+    }
+
+    /// [`Model::from_pretrained`] with an explicit hub configuration (endpoint, cache, token, progress).
+    pub fn from_pretrained_with(engine: &Engine, id: &str, config: &hub::HubConfig) -> Result<Model> {
+        Model::from_files(engine, read_model_source(id, config)?, &Limits::default())
+    }
+
     pub fn from_files(engine: &Engine, files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Model> {
         Model::from_files_with_options(engine, files, limits, &LoadOptions::default())
     }
@@ -506,6 +529,17 @@ impl Default for GenerateOptions {
             stop: Vec::new(),
         }
     }
+}
+
+/// The files of a model given as a local directory or a hub id (`org/name[@revision]`): the
+/// directory wins when it exists; otherwise the hub cache is used (and filled unless offline).
+pub fn read_model_source(source: &str, config: &hub::HubConfig) -> Result<Vec<(String, Vec<u8>)>> {
+    let path = Path::new(source);
+    if path.is_dir() {
+        return read_model_dir(path);
+    }
+    let id = hub::HubId::parse(source).ok_or_else(|| hub::HubError::InvalidId(source.to_owned()))?;
+    Ok(hub::download(config, &id)?.read_files()?)
 }
 
 /// Files a model directory holds that the component may need: everything except other weight

@@ -18,10 +18,12 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct ModelArg {
-    /// Model directory (Hugging Face layout). Default: $WASMICRO_MODEL, else the
-    /// all-MiniLM-L6-v2 directory that `fixtures/fetch_minilm.sh` fills.
+    /// Model directory (Hugging Face layout) or hub id `org/name[@revision]` (downloaded into the
+    /// huggingface_hub cache; HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_OFFLINE apply). An existing
+    /// directory wins. Default: $WASMICRO_MODEL, else the all-MiniLM-L6-v2 directory that
+    /// `fixtures/fetch_minilm.sh` fills.
     #[arg(long, short)]
-    model: Option<PathBuf>,
+    model: Option<String>,
     /// Quantize the weights to int8 at load (about twice as fast; close to, not equal to, f32).
     #[arg(long)]
     int8: bool,
@@ -184,12 +186,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn model_dir(arg: &ModelArg) -> Result<PathBuf, String> {
-    if let Some(dir) = &arg.model {
-        return Ok(dir.clone());
+/// The model directory or hub id to load.
+fn model_source(arg: &ModelArg) -> Result<String, String> {
+    if let Some(source) = &arg.model {
+        return Ok(source.clone());
     }
-    if let Some(dir) = std::env::var_os("WASMICRO_MODEL") {
-        return Ok(PathBuf::from(dir));
+    if let Some(source) = std::env::var_os("WASMICRO_MODEL") {
+        return Ok(source.to_string_lossy().into_owned());
     }
     let cache = std::env::var_os("WASMICRO_CACHE")
         .map(PathBuf::from)
@@ -202,26 +205,36 @@ fn model_dir(arg: &ModelArg) -> Result<PathBuf, String> {
             dir.display()
         ));
     }
-    Ok(dir)
+    Ok(dir.to_string_lossy().into_owned())
+}
+
+/// The model's files, from a directory or from the hub (with a progress line on stderr).
+fn model_files(arg: &ModelArg) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let source = model_source(arg)?;
+    let config = wasmicro::hub::HubConfig::from_env().with_progress(progress::report);
+    let files = wasmicro::read_model_source(&source, &config).map_err(|e| match e {
+        // Hub errors name the repository themselves.
+        wasmicro::Error::Hub(e) => e.to_string(),
+        e => format!("{source}: {e}"),
+    });
+    progress::finish();
+    files
 }
 
 fn load(arg: &ModelArg) -> Result<Model, String> {
-    let dir = model_dir(arg)?;
+    let files = model_files(arg)?;
     let engine = Engine::new().map_err(|e| e.to_string())?;
-    let files = wasmicro::read_model_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Model::from_files_with_options(&engine, files, &Default::default(), &arg.load_options())
-        .map_err(|e| format!("{}: {e}", dir.display()))
+    Model::from_files_with_options(&engine, files, &Default::default(), &arg.load_options()).map_err(|e| e.to_string())
 }
 
 /// Writes the model quantized to int8 as a model directory: `model.safetensors` from the
 /// component's `int8-checkpoint`, every other file copied.
 fn quantize(arg: &ModelArg, out: &std::path::Path) -> Result<(), String> {
-    let dir = model_dir(arg)?;
-    let files = wasmicro::read_model_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let files = model_files(arg)?;
     let engine = Engine::new().map_err(|e| e.to_string())?;
     let options = wasmicro::LoadOptions { weights: wasmicro::Weights::Int8 };
     let mut model = Model::from_files_with_options(&engine, files.clone(), &Default::default(), &options)
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+        .map_err(|e| e.to_string())?;
     let weights = model.int8_checkpoint().map_err(|e| e.to_string())?;
     for (name, bytes) in files.iter().filter(|(name, _)| name != "model.safetensors") {
         let path = out.join(name);
@@ -241,6 +254,66 @@ fn quantize(arg: &ModelArg, out: &std::path::Path) -> Result<(), String> {
         original as f64 / 1e6
     );
     Ok(())
+}
+
+/// Download progress on stderr: a line redrawn in place on a terminal, one line per file otherwise.
+mod progress {
+    use std::io::{IsTerminal, Write};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    use wasmicro::hub::Progress;
+
+    static LAST_DRAW: Mutex<Option<Instant>> = Mutex::new(None);
+
+    fn megabytes(bytes: u64) -> f64 {
+        bytes as f64 / 1e6
+    }
+
+    pub fn report(event: &Progress<'_>) {
+        let terminal = std::io::stderr().is_terminal();
+        let mut stderr = std::io::stderr().lock();
+        let _ = match event {
+            Progress::Start { file, total, resumed_from } if *resumed_from > 0 => writeln!(
+                stderr,
+                "downloading {file} ({:.1} MB, resuming at {:.1} MB)",
+                megabytes(*total),
+                megabytes(*resumed_from)
+            ),
+            // Small files come and go too fast for a line of their own.
+            Progress::Start { file, total, .. } if *total >= 1_000_000 => {
+                writeln!(stderr, "downloading {file} ({:.1} MB)", megabytes(*total))
+            }
+            Progress::Start { .. } => Ok(()),
+            Progress::Advance { file, done, total } if terminal => {
+                let mut last = LAST_DRAW.lock().unwrap_or_else(|p| p.into_inner());
+                if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) && done < total {
+                    return;
+                }
+                *last = Some(Instant::now());
+                let percent = if *total == 0 { 100.0 } else { *done as f64 * 100.0 / *total as f64 };
+                let width = 30;
+                let filled = (percent / 100.0 * width as f64) as usize;
+                write!(
+                    stderr,
+                    "\r{file} [{}{}] {:.1}/{:.1} MB {percent:.0}%\x1b[K",
+                    "#".repeat(filled.min(width)),
+                    " ".repeat(width - filled.min(width)),
+                    megabytes(*done),
+                    megabytes(*total)
+                )
+            }
+            Progress::Advance { .. } => Ok(()),
+            Progress::Done { .. } if terminal => write!(stderr, "\r\x1b[K"),
+            Progress::Done { .. } => Ok(()),
+            Progress::Retry { file, reason } => {
+                writeln!(stderr, "{}{file}: {reason}; retrying", if terminal { "\r\x1b[K" } else { "" })
+            }
+        };
+    }
+
+    pub fn finish() {
+        let _ = std::io::stderr().flush();
+    }
 }
 
 fn texts_or_stdin(texts: Vec<String>) -> Result<Vec<String>, String> {
@@ -461,7 +534,7 @@ fn bench_generate(shape: &str, prompt_tokens: usize, new_tokens: u32, int8: bool
 }
 
 fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<(), String> {
-    let dir = model_dir(arg)?;
+    let files = model_files(arg)?;
     let text = match &sentences {
         Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
         None => BENCH_SENTENCES.to_owned(),
@@ -474,7 +547,6 @@ fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<()
     let engine_cached = Engine::new().map_err(|e| e.to_string())?;
     let cached_ms = start.elapsed().as_secs_f64() * 1000.0;
     drop(engine);
-    let files = wasmicro::read_model_dir(&dir).map_err(|e| e.to_string())?;
     let file_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let long_text = sentences.join(" ");
     let n = sentences.len() as f64;
@@ -515,7 +587,7 @@ fn bench(arg: &ModelArg, sentences: Option<PathBuf>, repeat: usize) -> Result<()
     let worst_cosine = f32s.vectors.iter().zip(&int8s.vectors).map(|(a, b)| cosine(a, b)).fold(1.0f32, f32::min);
     println!(
         "model: {} ({}, {} layers, hidden {}, {})",
-        dir.display(),
+        model_source(arg)?,
         info.model_type,
         info.num_layers,
         info.hidden_size,

@@ -1,4 +1,4 @@
-// The demo page: load all-MiniLM-L6-v2 from /model/, embed the passages, rank them for a query.
+// The demo page: load all-MiniLM-L6-v2 from /model/ (or a model by hub id: ?model=org/name), embed the passages, rank them for a query.
 const SAMPLE = `Photosynthesis is the process by which green plants use sunlight, water and carbon dioxide to make glucose, releasing oxygen as a by-product. It takes place mostly in the chloroplasts of leaf cells.
 
 The Great Wall of China is a series of fortifications built over many centuries to protect Chinese states against raids from the northern steppe. Its best-known sections date from the Ming dynasty.
@@ -122,8 +122,20 @@ async function main() {
   await Wasmicro.preload();
   timings['import + compile component'] = performance.now() - t0;
   const t1 = performance.now();
-  const names = await (await fetch('/model/files.json')).json();
-  model = await Wasmicro.load(Object.fromEntries(names.map((n) => [n, `/model/${n}`])));
+  // ?model=org/name[@rev]&endpoint=URL loads by hub id (files kept in the Cache API: a reload
+  // fetches no weights); otherwise the model directory demo/serve.js serves under /model/.
+  const params = new URLSearchParams(location.search);
+  if (params.has('model')) {
+    model = await Wasmicro.loadFromHub(params.get('model'), {
+      endpoint: params.get('endpoint') ?? undefined,
+      onProgress: ({ file, loaded, total }) => {
+        status.textContent = `Loading ${file}: ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`;
+      },
+    });
+  } else {
+    const names = await (await fetch('/model/files.json')).json();
+    model = await Wasmicro.load(Object.fromEntries(names.map((n) => [n, `/model/${n}`])));
+  }
   timings['fetch + load model'] = performance.now() - t1;
   timings['cold start (import + load)'] = performance.now() - t0;
   embedPassages();

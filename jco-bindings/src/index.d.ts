@@ -11,7 +11,8 @@ export type ErrorKind =
   | 'unsupported-architecture'
   | 'unsupported'
   | 'invalid-input'
-  | 'trap';
+  | 'trap'
+  | 'hub';
 
 /** Every error the component reports. `kind` is the WIT case; `message` names what was wrong. */
 export class WasmicroError extends Error {
@@ -57,6 +58,20 @@ export class InvalidInputError extends WasmicroError {
 export class TrapError extends WasmicroError {
   constructor(message: string, options?: ErrorOptions);
   readonly kind: 'trap';
+}
+
+/**
+ * Loading by hub id failed: the hub refused (`status` 401: gated or private; 404: not found),
+ * was unreachable, a download stayed corrupt after its retries, or (offline) the model is not in
+ * the cache. Not a WIT case.
+ */
+export class HubError extends WasmicroError {
+  constructor(message: string, options?: ErrorOptions & { status?: number; unreachable?: boolean });
+  readonly kind: 'hub';
+  /** The hub's HTTP status, when it answered with an error. */
+  readonly status?: number;
+  /** Set when the hub could not be reached at all. */
+  readonly unreachable?: true;
 }
 
 export type Family = 'bert' | 'gpt2' | 't5';
@@ -209,9 +224,86 @@ export function preload(): Promise<void>;
  */
 export function setCoreModules(modules: Record<string, WebAssembly.Module>): void;
 
+/** `onProgress` of a hub download: bytes of `file` so far, of `total` when known. */
+export interface HubProgress {
+  file: string;
+  loaded: number;
+  total?: number;
+}
+
+/** An R2 bucket binding, or anything with the same `get`. */
+export interface HubBucket {
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+}
+
+export interface HubOptions extends LoadOptions {
+  /** Branch, tag or commit; overrides `@revision` in the id. Default `main`. */
+  revision?: string;
+  /** Default: `$HF_ENDPOINT` (Node), else `https://huggingface.co`. */
+  endpoint?: string;
+  /** Sent (as `Authorization: Bearer`) to the endpoint's origin only. Default: `$HF_TOKEN` or huggingface_hub's token file (Node); `false`: none. */
+  token?: string | false;
+  /** Node: the huggingface_hub cache to use. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`; `false`: none. */
+  cacheDir?: string | false;
+  /**
+   * Browsers and Workers (and Node instead of the disk cache): a Cache API cache, or its name.
+   * Default in browsers `"wasmicro-hub"`; in Workers none; `false`: none.
+   */
+  cache?: Cache | string | false;
+  /** Use the cache only, never the network. Default: `$HF_HUB_OFFLINE` (Node). */
+  offline?: boolean;
+  onProgress?: (progress: HubProgress) => void;
+  /** Used for every request (default the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Further attempts after a failed or corrupt download, each resuming what arrived. Default 4. */
+  retries?: number;
+  /** First pause between attempts (doubling each time). Default 200 ms. */
+  retryDelayMs?: number;
+  signal?: AbortSignal;
+  /** Workers: read the files from an R2 bucket binding (keys `prefix` + file name) instead of the hub. */
+  bucket?: HubBucket;
+  /** Key prefix in `bucket` (default `"org/name/"`), or in `baseUrl` (default none). */
+  prefix?: string;
+  /** Read the files from `baseUrl/<file>` (static assets, a public bucket) instead of the hub API. */
+  baseUrl?: string | URL;
+}
+
+export interface HubFiles {
+  repo: string;
+  revision: string;
+  /** The commit the revision resolved to (absent for `bucket` / `baseUrl`). */
+  commit?: string;
+  /** The files, by name, ready for `load`. */
+  files: Map<string, Uint8Array>;
+  /** Node: the huggingface_hub snapshot directory holding them. */
+  snapshotDir?: string;
+}
+
+/**
+ * Loads a model by hub id: `"org/name"` or `"org/name@revision"`. Only the files a model needs
+ * are fetched (config, safetensors weights, tokenizer and sentence-transformers files); a
+ * repository with only `.bin` weights is a MissingFileError. In Node an existing local
+ * directory of that name wins.
+ */
+export function loadFromHub(id: string, options?: HubOptions): Promise<Model>;
+/** The files `loadFromHub` would load, fetched or from the cache. */
+export function fetchHubFiles(id: string, options?: HubOptions): Promise<HubFiles>;
+/** `"org/name@rev"` → `{ repo: "org/name", revision: "rev" }` (`revision` wins; default `main`). */
+export function parseHubId(id: string, revision?: string): { repo: string; revision: string };
+/** Which of a repository's files `loadFromHub` fetches (shards come from the index later). */
+export function selectHubFiles(names: readonly string[], where?: string): string[];
+/** Node: the huggingface_hub cache directory (`$HF_HUB_CACHE`, `$HF_HOME/hub`, `~/.cache/huggingface/hub`). */
+export function hubCacheDir(): string;
+/** The model files besides the weights that `loadFromHub` fetches when present. */
+export const HUB_MODEL_FILES: readonly string[];
+/** The Cache API cache browsers keep hub files in: `"wasmicro-hub"`. */
+export const BROWSER_CACHE_NAME: string;
+
 export const Wasmicro: {
   readonly load: typeof load;
   readonly loadFromDir: typeof loadFromDir;
+  readonly loadFromHub: typeof loadFromHub;
+  readonly fetchHubFiles: typeof fetchHubFiles;
   readonly readModelDir: typeof readModelDir;
   readonly listModelDir: typeof listModelDir;
   readonly preload: typeof preload;

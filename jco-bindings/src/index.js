@@ -3,6 +3,7 @@
 // (through ./workerd.js, which supplies the core modules as static imports).
 import { instantiate } from '../dist/wasmicro.js';
 import { wasiImports } from './wasi.js';
+import { fetchHubFiles, loadFromHub } from './hub.js';
 
 const DISPOSE = Symbol.dispose ?? Symbol.for('dispose');
 
@@ -69,6 +70,19 @@ export class InvalidInputError extends WasmicroError {
 export class TrapError extends WasmicroError {
   constructor(message, options) {
     super('trap', message, options);
+  }
+}
+
+/**
+ * Loading by hub id failed: the hub refused (`status`: 401 gated or private, 404 not found),
+ * was unreachable, a download stayed corrupt after its retries, or (offline) the model is not
+ * in the cache. Not a WIT case.
+ */
+export class HubError extends WasmicroError {
+  constructor(message, options = {}) {
+    super('hub', message, options);
+    this.status = options.status;
+    if (options.unreachable) this.unreachable = true;
   }
 }
 
@@ -488,7 +502,21 @@ export async function loadFromDir(dir, options) {
   return load(await readModelDir(dir), options);
 }
 
-/** The package's entry points in one object: `Wasmicro.load(files)`, `Wasmicro.loadFromDir(dir)`. */
-export const Wasmicro = Object.freeze({ load, loadFromDir, readModelDir, listModelDir, preload, setCoreModules });
+export { loadFromHub, fetchHubFiles, parseHubId, selectHubFiles, hubCacheDir, HUB_MODEL_FILES, BROWSER_CACHE_NAME } from './hub.js';
+
+/**
+ * The package's entry points in one object: `Wasmicro.load(files)`, `Wasmicro.loadFromDir(dir)`,
+ * `Wasmicro.loadFromHub(id)`.
+ */
+export const Wasmicro = Object.freeze({
+  load,
+  loadFromDir,
+  loadFromHub,
+  fetchHubFiles,
+  readModelDir,
+  listModelDir,
+  preload,
+  setCoreModules,
+});
 
 export default Wasmicro;

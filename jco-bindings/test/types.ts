@@ -2,6 +2,9 @@
 // src/index.d.ts, and its types agree with what jco generates from wit/wasmicro.wit.
 import type * as Wit from '../dist/interfaces/wasmicro-inference-engine.js';
 import Wasmicro, {
+  fetchHubFiles,
+  HubError,
+  type HubFiles,
   InvalidInputError,
   type ClassifyOptions,
   type EmbedOptions,
@@ -46,6 +49,18 @@ export async function usage(files: Record<string, Uint8Array>): Promise<number> 
     else if (e instanceof InvalidInputError) console.log(e.message);
     else if (e instanceof WasmicroError) console.log(e.kind);
   }
+  const hub = await Wasmicro.loadFromHub('sentence-transformers/all-MiniLM-L6-v2@main', {
+    endpoint: 'http://127.0.0.1:8080',
+    token: false,
+    onProgress: ({ file, loaded, total }) => console.log(file, loaded, total ?? '?'),
+  });
+  try {
+    await Wasmicro.loadFromHub('org/name', { bucket: { get: async () => null }, offline: true, cache: 'wasmicro-hub' });
+  } catch (e) {
+    if (e instanceof HubError) console.log(e.status satisfies number | undefined, e.kind satisfies 'hub');
+  }
+  const { files: hubFiles, commit }: HubFiles = await fetchHubFiles('org/name', { cacheDir: '/tmp/hub', retries: 2 });
+  console.log(hub.info.family, hubFiles.size, commit);
   const info: ModelInfo = model.info;
   model.dispose();
   return v.length + vs.length + text.length + info.embeddingSize;

@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeWorkerdConfig } from '../worker/workerd-config.js';
 import { Wasmicro } from '../src/index.js';
-import { hostEmbed, hostRun, maxAbsDiff, minilmDir, packageRoot, parityTexts } from './support.js';
+import { startMirror } from './hub-mirror.js';
+import { fixture, hostEmbed, hostRun, maxAbsDiff, minilmDir, packageRoot, parityTexts } from './support.js';
 import { tinyGpt2, writeTinyGpt2 } from './tiny-gpt2.js';
 
 const require = createRequire(import.meta.url);
@@ -38,10 +39,10 @@ function memory(pid) {
 }
 
 /** Starts workerd serving worker/ with `modelDir` as its MODEL; resolves to `{ base, pid, stop() }`. */
-async function startWorkerd(modelDir, configName) {
+async function startWorkerd(modelDir, configName, hub) {
   const port = await freePort();
   const path = join(packageRoot, 'worker', '.workerd', configName);
-  const config = await writeWorkerdConfig({ port, modelDir, path });
+  const config = await writeWorkerdConfig({ port, modelDir, path, hub });
   const binary = workerdBinary();
   assert.ok(existsSync(binary), `no workerd binary at ${binary}`);
   const child = spawn(binary, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -201,4 +202,27 @@ test('POST /generate streams what the Rust host generates, with a decoder (a tin
   assert.equal((await tooLong.json()).error.kind, 'invalid-input');
   const embed = await fetch(`${gpt2.base}/embed`, { method: 'POST', body: JSON.stringify({ inputs: 'x' }) });
   assert.equal(embed.status, 501);
+});
+
+test('HF_MODEL: the Worker loads a model by hub id from the hub mirror', async (t) => {
+  const mirror = await startMirror();
+  t.after(() => mirror.stop());
+  const worker = await startWorkerd(fixture('tiny/bert'), 'hub.capnp', {
+    model: 'wasmicro-test/tiny-bert',
+    endpoint: mirror.url,
+  });
+  t.after(() => worker.stop());
+  const texts = ['Hello, world', 'The quick brown fox jumps over the lazy dog.'];
+  const res = await fetch(`${worker.base}/embed`, { method: 'POST', body: JSON.stringify({ inputs: texts }) });
+  assert.equal(res.status, 200, await res.clone().text());
+  const vectors = await res.json();
+  const local = await Wasmicro.loadFromDir(fixture('tiny/bert'));
+  texts.forEach((text, i) => assert.ok(maxAbsDiff(vectors[i], local.embed(text)) <= 1e-6, text));
+  const requested = Object.keys(await mirror.requests());
+  assert.ok(requested.some((p) => p.startsWith('/cdn/') && p.endsWith('/model.safetensors')), requested.join(' '));
+  for (const path of requested) assert.doesNotMatch(path, /\.(bin|onnx|msgpack|h5|ot)$/, `a decoy was fetched: ${path}`);
+  // Loaded once per isolate: a second request fetches nothing.
+  await mirror.reset();
+  assert.equal((await fetch(`${worker.base}/embed`, { method: 'POST', body: JSON.stringify({ inputs: 'x' }) })).status, 200);
+  assert.deepEqual(await mirror.requests(), {});
 });

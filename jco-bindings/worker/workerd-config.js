@@ -22,11 +22,13 @@ export function defaultModelDir() {
  * Writes the config to `path` (its `embed` paths are relative to it) and returns the path.
  * Module names keep the package layout, so the modules' relative imports resolve.
  */
-export async function writeWorkerdConfig({ port = 8787, modelDir = defaultModelDir(), path = CONFIG_PATH } = {}) {
+export async function writeWorkerdConfig({ port = 8787, modelDir = defaultModelDir(), path = CONFIG_PATH, hub } = {}) {
   const from = (m) => relative(dirname(path), join(root, m));
-  const files = await listModelDir(modelDir);
+  // With `hub: { model, endpoint }` the Worker loads the model by hub id from that endpoint
+  // (HF_MODEL / HF_ENDPOINT), and may reach loopback addresses (a local mirror).
+  const files = hub ? [] : await listModelDir(modelDir);
   const q = (s) => JSON.stringify(s); // Cap'n Proto text strings use the same escapes
-  const esm = ['worker/src/index.js', 'src/workerd.js', 'src/index.js', 'src/wasi.js', 'dist/wasmicro.js', 'dist/core-modules.js'];
+  const esm = ['worker/src/index.js', 'src/workerd.js', 'src/index.js', 'src/hub.js', 'src/wasi.js', 'dist/wasmicro.js', 'dist/core-modules.js'];
   const wasm = readdirSync(join(root, 'dist'))
     .filter((f) => f.endsWith('.wasm'))
     .map((f) => `dist/${f}`);
@@ -39,7 +41,9 @@ export async function writeWorkerdConfig({ port = 8787, modelDir = defaultModelD
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "model-files", disk = (path = ${q(resolve(modelDir))}, writable = false)),
+    (name = "model-files", disk = (path = ${q(resolve(modelDir))}, writable = false)),${
+      hub ? '\n    (name = "loopback", network = (allow = ["public", "local"])),' : ''
+    }
   ],
   sockets = [(name = "http", address = ${q(`127.0.0.1:${port}`)}, http = (), service = "main")],
 );
@@ -48,10 +52,12 @@ const worker :Workerd.Worker = (
   modules = [
 ${modules.join('\n')}
   ],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "2026-11-01",${hub ? '\n  globalOutbound = "loopback",' : ''}
   bindings = [
     (name = "MODEL", service = "model-files"),
-    (name = "MODEL_FILES", text = ${q(files.join(','))}),
+    (name = "MODEL_FILES", text = ${q(files.join(','))}),${
+      hub ? `\n    (name = "HF_MODEL", text = ${q(hub.model)}),\n    (name = "HF_ENDPOINT", text = ${q(hub.endpoint)}),` : ''
+    }
   ],
 );
 `;

@@ -8,7 +8,10 @@
 //   GET  /          -> 200 {"model": info}
 // Errors are JSON {"error": {"kind", "message"}}; `kind` is the WIT error case.
 //
-// Model files, named by the MODEL_FILES variable (comma-separated paths in the model
+// With HF_MODEL set ("org/name[@rev]"), the model is loaded by hub id (loadFromHub): from the
+// MODEL_BUCKET binding when bound (keys "<MODEL_PREFIX or org/name/><file>"), else from the hub at
+// HF_ENDPOINT (default https://huggingface.co; HF_TOKEN as a secret for gated models).
+// Otherwise: model files, named by the MODEL_FILES variable (comma-separated paths in the model
 // directory), come from the MODEL_BUCKET binding (R2, keys prefixed by MODEL_PREFIX) when it is
 // bound, else from the MODEL binding (a Fetcher: static assets, or a disk service under plain
 // workerd). The model is loaded once per isolate, on the first request.
@@ -27,6 +30,16 @@ async function modelFile(env, name) {
 }
 
 function model(env) {
+  if (!loading && env.HF_MODEL) {
+    // By hub id: from the bucket (keys "org/name/<file>") when bound, else from the hub.
+    loading = Wasmicro.loadFromHub(env.HF_MODEL, {
+      endpoint: env.HF_ENDPOINT || undefined,
+      token: env.HF_TOKEN || false,
+      bucket: env.MODEL_BUCKET,
+      prefix: env.MODEL_PREFIX,
+    });
+    loading.catch(() => (loading = null));
+  }
   if (!loading) {
     const names = String(env.MODEL_FILES ?? '')
       .split(',')
