@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use wasmicro::{EmbedOptions, Engine, Model};
 
+mod serve;
 mod synthetic;
 
 #[derive(Parser)]
@@ -140,6 +141,10 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         new_tokens: u32,
     },
+    /// Serve the model over HTTP (text-embeddings-inference, OpenAI and TGI-shaped routes).
+    Serve(serve::ServeArgs),
+    /// Throughput and latency of `/embed` at 1, 8 and 32 clients, against a server started here.
+    BenchServe(serve::BenchServeArgs),
     /// Time compile, load and embedding on a committed set of sentences.
     Bench {
         #[command(flatten)]
@@ -295,12 +300,22 @@ fn run(command: Command) -> Result<(), String> {
                 println!("{score:7.4}  {doc}");
             }
         }
+        Command::Serve(args) => run_serve(args)?,
+        Command::BenchServe(args) => serve::bench_serve(args)?,
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
         Command::BenchGenerate { shape, prompt_tokens, new_tokens } => {
             bench_generate(&shape, prompt_tokens, new_tokens)?
         }
     }
     Ok(())
+}
+
+fn run_serve(args: serve::ServeArgs) -> Result<(), String> {
+    let dir = model_dir(&ModelArg { model: args.model.clone() })?;
+    serve::serve(args, dir, |addr| {
+        // Tests and scripts read this line to learn the port (which may have been 0).
+        println!("wasmicro serve: listening on http://{addr}");
+    })
 }
 
 fn print_labels<'a>(scores: impl Iterator<Item = (&'a str, f32)>, json: bool) {
