@@ -52,6 +52,7 @@ struct Inner {
     queue_depth: usize,
     abandoned: u64,
     recycled: u64,
+    streams_cancelled: u64,
 }
 
 /// The server's metrics; every method takes `&self` (one lock, held for a few additions).
@@ -91,6 +92,10 @@ impl Metrics {
         self.with(|m| m.recycled += 1);
     }
 
+    pub fn count_stream_cancelled(&self) {
+        self.with(|m| m.streams_cancelled += 1);
+    }
+
     pub fn render(&self, healthy_instances: usize, instances: usize) -> String {
         self.with(|m| {
             let mut out = String::new();
@@ -126,6 +131,9 @@ impl Metrics {
             out.push_str("# HELP wasmicro_instances_recycled_total Instances rebuilt after a trap or a deadline.\n");
             out.push_str("# TYPE wasmicro_instances_recycled_total counter\n");
             let _ = writeln!(out, "wasmicro_instances_recycled_total {}", m.recycled);
+            out.push_str("# HELP wasmicro_streams_cancelled_total Generations stopped because the client left.\n");
+            out.push_str("# TYPE wasmicro_streams_cancelled_total counter\n");
+            let _ = writeln!(out, "wasmicro_streams_cancelled_total {}", m.streams_cancelled);
             out.push_str("# HELP wasmicro_instances Instances ready to serve, and configured.\n");
             out.push_str("# TYPE wasmicro_instances gauge\n");
             let _ = writeln!(out, "wasmicro_instances{{state=\"healthy\"}} {healthy_instances}");

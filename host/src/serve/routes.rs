@@ -573,8 +573,9 @@ pub async fn generate_stream(state: &AppState, json: &Value) -> Answer {
     let (started, has_started) = oneshot::channel::<Result<(), ApiError>>();
     let gone = Arc::new(AtomicBool::new(false));
     let guard = ClientGone(gone.clone());
+    let metrics = state.metrics.clone();
     let task = Task {
-        run: Box::new(move |instance, model| stream_generation(instance, model, request, started, events)),
+        run: Box::new(move |instance, model| stream_generation(instance, model, request, started, events, &metrics)),
         abandoned: Box::new(move || gone.load(Ordering::Relaxed)),
     };
     state.pool.submit(Job::Task(task)).map_err(|_| ApiError::overloaded())?;
@@ -590,6 +591,7 @@ fn stream_generation(
     request: GenerateRequest,
     started: oneshot::Sender<Result<(), ApiError>>,
     events: mpsc::UnboundedSender<Bytes>,
+    metrics: &super::Metrics,
 ) {
     let begin = Instant::now();
     let generation = match instance.generate_stream(model, &request.prompt, &request.options) {
@@ -617,6 +619,7 @@ fn stream_generation(
     };
     loop {
         if events.is_closed() {
+            metrics.count_stream_cancelled();
             break;
         }
         match instance.next_chunk(&generation) {
