@@ -28,6 +28,12 @@ export WASMICRO_MODEL="$model_dir"
 echo "all-MiniLM-L6-v2 at $WASMICRO_MODEL"
 echo "GPT-2 vocabulary at $(bash fixtures/fetch_gpt2_vocab.sh | tail -n 1)"
 
+step "python test clients (venv at ~/.cache/wasmicro/venv-test)"
+venv="$HOME/.cache/wasmicro/venv-test"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+# The openai package calls `wasmicro serve` in host/tests/serve.rs.
+"$venv/bin/pip" install -q -r tests/requirements-serve.txt
+
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings

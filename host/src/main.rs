@@ -301,7 +301,7 @@ fn run(command: Command) -> Result<(), String> {
             }
         }
         Command::Serve(args) => run_serve(args)?,
-        Command::BenchServe(args) => serve::bench_serve(args)?,
+        Command::BenchServe(args) => serve::bench_serve(args.clone(), model_dir(&ModelArg { model: args.model })?)?,
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
         Command::BenchGenerate { shape, prompt_tokens, new_tokens } => {
             bench_generate(&shape, prompt_tokens, new_tokens)?

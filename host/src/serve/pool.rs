@@ -30,9 +30,12 @@ pub struct EmbedOutput {
     pub tokens: usize,
 }
 
+/// A call to make with an instance and its model; it sends its own reply.
+pub type InstanceCall = Box<dyn FnOnce(&mut Instance, &ModelHandle) + Send>;
+
 /// Any other call: runs with the instance and sends its own reply.
 pub struct Task {
-    pub run: Box<dyn FnOnce(&mut Instance, &ModelHandle) + Send>,
+    pub run: InstanceCall,
     /// True once the client has gone (its reply can no longer be delivered).
     pub abandoned: Box<dyn Fn() -> bool + Send>,
 }
