@@ -147,9 +147,12 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub args: ServeArgs,
     pub model_id: String,
+    /// Requests being answered (their handlers are running), for a graceful stop.
+    pub in_flight: std::sync::atomic::AtomicUsize,
 }
 
-/// Loads the model into the pool and serves until the process ends. `on_ready` gets the bound
+/// Loads the model into the pool and serves until SIGTERM or Ctrl-C, then finishes the requests
+/// under way (up to `--timeout-ms` more) and returns. `on_ready` gets the bound
 /// address (the port may have been 0).
 pub fn serve(args: ServeArgs, model_dir: PathBuf, on_ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -164,9 +167,37 @@ pub fn serve(args: ServeArgs, model_dir: PathBuf, on_ready: impl FnOnce(SocketAd
             tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         on_ready(local);
-        http::accept_loop(listener, Arc::new(state)).await;
+        let state = Arc::new(state);
+        tokio::select! {
+            _ = http::accept_loop(listener, state.clone()) => {}
+            _ = shutdown_signal() => {}
+        }
+        // No new connections from here; requests under way get up to their deadline to finish
+        // (a rolling update then loses no answer).
+        let grace = Duration::from_millis(state.args.timeout_ms.saturating_add(1000));
+        let stopping = std::time::Instant::now();
+        while state.in_flight.load(std::sync::atomic::Ordering::Relaxed) > 0 && stopping.elapsed() < grace {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Let the last answers' bytes leave before the runtime (and its connections) goes.
+        tokio::time::sleep(Duration::from_millis(50)).await;
         Ok(())
     })
+}
+
+/// SIGTERM (what Kubernetes sends) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn start_state(mut args: ServeArgs, model_dir: &std::path::Path) -> Result<AppState, String> {
@@ -195,5 +226,5 @@ fn start_state(mut args: ServeArgs, model_dir: &std::path::Path) -> Result<AppSt
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| model_dir.display().to_string())
     });
-    Ok(AppState { pool, metrics, args, model_id })
+    Ok(AppState { pool, metrics, args, model_id, in_flight: Default::default() })
 }

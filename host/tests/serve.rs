@@ -543,7 +543,9 @@ fn long_batch() -> Value {
 fn a_call_past_its_deadline_gets_504_and_the_instance_is_rebuilt() {
     let dir = minilm();
     let mut model = library(&dir);
-    let server = Server::start(&dir, &["--instances", "1", "--timeout-ms", "300"]);
+    // ~8k tokens take several seconds anywhere; a short text takes tens of milliseconds, so a
+    // 2 s deadline separates them with a wide margin even on a busy machine.
+    let server = Server::start(&dir, &["--instances", "1", "--timeout-ms", "2000"]);
     assert_error(&server.post("/embed", &long_batch()), 504, "timeout");
     server.wait_for_metric("wasmicro_instances_recycled_total", 1.0);
     let answer = server.post_ok("/embed", &json!({"inputs": TEXTS[0]}));
@@ -585,6 +587,35 @@ fn a_client_leaving_mid_stream_stops_the_generation() {
     let options = GenerateOptions { max_new_tokens: Some(8), ..Default::default() };
     let answer = server.post_ok("/generate", &json!({"inputs": "hello", "parameters": {"max_new_tokens": 8}}));
     assert_eq!(answer["generated_text"], model.generate("hello", &options).unwrap().as_str());
+}
+
+#[test]
+fn sigterm_lets_the_requests_under_way_finish() {
+    let dir = minilm();
+    let mut model = library(&dir);
+    let mut server = Server::start(&dir, &["--instances", "1"]);
+    // A request that takes a while (8 texts of 256 tokens).
+    let texts = vec!["lorem ipsum dolor sit amet ".repeat(60); 8];
+    let mut stream = connect(server.addr);
+    send(&mut stream, "POST", "/embed", &[], json!({ "inputs": texts }).to_string().as_bytes());
+    // Wait until it is being answered (the /metrics request counts itself too).
+    let started = Instant::now();
+    while server.metric("wasmicro_requests_in_flight") < 2.0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the request never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let mut reader = BufReader::new(stream);
+    let (status, head) = read_head(&mut reader);
+    assert_eq!(status, 200);
+    let mut body = vec![0; header(&head, "content-length").and_then(|l| l.parse().ok()).expect("a length")];
+    reader.read_exact(&mut body).expect("the whole body");
+    let vectors = matrix(&serde_json::from_slice(&body).expect("JSON"));
+    assert_eq!(vectors, model.embed_batch(&texts, &EmbedOptions::default()).unwrap());
+    // Then the server exits cleanly.
+    let exit = server.child.wait().expect("the server exits");
+    assert!(exit.success(), "{exit:?}");
 }
 
 // ---------------------------------------------------------------- load

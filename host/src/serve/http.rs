@@ -9,6 +9,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -45,6 +46,8 @@ pub async fn accept_loop(listener: tokio::net::TcpListener, state: Arc<AppState>
 async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> Response<ResponseBody> {
     let started = Instant::now();
     let route = route_name(request.uri().path());
+    state.in_flight.fetch_add(1, Ordering::Relaxed);
+    let _in_flight = InFlight(&state.in_flight);
     let response = match answer(&state, request).await {
         Ok(response) => response,
         Err(error) => error_response(&error),
@@ -70,6 +73,15 @@ fn route_name(path: &str) -> &'static str {
         "/info" => "/info",
         "/metrics" => "/metrics",
         _ => "other",
+    }
+}
+
+/// Counts a request until its handler ends (answered, or dropped because the client left).
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -104,7 +116,8 @@ async fn answer(state: &AppState, request: Request<Incoming>) -> Result<Response
     match path.as_str() {
         "/info" => return Ok(json_response(200, &routes::info(state))),
         "/metrics" => {
-            let text = state.metrics.render(state.pool.healthy_instances(), state.pool.instances());
+            let in_flight = state.in_flight.load(Ordering::Relaxed);
+            let text = state.metrics.render(state.pool.healthy_instances(), state.pool.instances(), in_flight);
             return Ok(Response::builder()
                 .status(200)
                 .header(header::CONTENT_TYPE, "text/plain; version=0.0.4")

@@ -96,7 +96,7 @@ impl Metrics {
         self.with(|m| m.streams_cancelled += 1);
     }
 
-    pub fn render(&self, healthy_instances: usize, instances: usize) -> String {
+    pub fn render(&self, healthy_instances: usize, instances: usize, in_flight: usize) -> String {
         self.with(|m| {
             let mut out = String::new();
             out.push_str("# HELP wasmicro_requests_total HTTP requests by route and status.\n");
@@ -125,6 +125,9 @@ impl Metrics {
             out.push_str("# HELP wasmicro_queue_depth Requests waiting for an instance.\n");
             out.push_str("# TYPE wasmicro_queue_depth gauge\n");
             let _ = writeln!(out, "wasmicro_queue_depth {}", m.queue_depth);
+            out.push_str("# HELP wasmicro_requests_in_flight Requests being answered (this one included).\n");
+            out.push_str("# TYPE wasmicro_requests_in_flight gauge\n");
+            let _ = writeln!(out, "wasmicro_requests_in_flight {in_flight}");
             out.push_str("# HELP wasmicro_abandoned_total Queued requests dropped because the client left.\n");
             out.push_str("# TYPE wasmicro_abandoned_total counter\n");
             let _ = writeln!(out, "wasmicro_abandoned_total {}", m.abandoned);
