@@ -28,11 +28,12 @@ export WASMICRO_MODEL="$model_dir"
 echo "all-MiniLM-L6-v2 at $WASMICRO_MODEL"
 echo "GPT-2 vocabulary at $(bash fixtures/fetch_gpt2_vocab.sh | tail -n 1)"
 
-step "Python test dependencies (venv ~/.cache/wasmicro/venv-test)"
+step "Python test clients (venv ~/.cache/wasmicro/venv-test)"
 # huggingface_hub: the hub interop tests (host/tests/hub.rs) check wasmicro's cache against it.
+# openai: calls `wasmicro serve` in host/tests/serve.rs.
 test_venv="$HOME/.cache/wasmicro/venv-test"
 [ -x "$test_venv/bin/python" ] || python3 -m venv "$test_venv"
-"$test_venv/bin/pip" install -q -r tests/requirements-hub.txt
+"$test_venv/bin/pip" install -q -r tests/requirements-hub.txt -r tests/requirements-serve.txt
 
 step "format and lints"
 cargo fmt --all --check

@@ -124,6 +124,15 @@ impl WasiView for State {
 pub struct Engine {
     engine: wasmtime::Engine,
     pre: bindings::WasmicroPre<State>,
+    epoch_interruption: bool,
+}
+
+/// How an [`Engine`] compiles the component.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Compile with epoch checks so that a call can be interrupted: see
+    /// [`Engine::increment_epoch`] and [`Instance::set_deadline`]. Costs a little speed.
+    pub epoch_interruption: bool,
 }
 
 impl Engine {
@@ -142,15 +151,30 @@ impl Engine {
         Engine::build(bytes, false)
     }
 
+    /// Compiles the embedded component with the given options (compile cache as [`Engine::new`]).
+    pub fn with_options(options: &EngineOptions) -> Result<Engine> {
+        Engine::build_with(COMPONENT, true, options)
+    }
+
+    /// Advances the epoch: every call running past its [`Instance::set_deadline`] traps.
+    pub fn increment_epoch(&self) {
+        self.engine.increment_epoch();
+    }
+
     fn build(bytes: &[u8], use_cache: bool) -> Result<Engine> {
+        Engine::build_with(bytes, use_cache, &EngineOptions::default())
+    }
+
+    fn build_with(bytes: &[u8], use_cache: bool, options: &EngineOptions) -> Result<Engine> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
+        config.epoch_interruption(options.epoch_interruption);
         let engine = wasmtime::Engine::new(&config)?;
         let component = if use_cache { compile_cached(&engine, bytes)? } else { Component::new(&engine, bytes)? };
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         let pre = bindings::WasmicroPre::new(linker.instantiate_pre(&component)?)?;
-        Ok(Engine { engine, pre })
+        Ok(Engine { engine, pre, epoch_interruption: options.epoch_interruption })
     }
 }
 
@@ -231,8 +255,24 @@ impl Instance {
         };
         let mut store = Store::new(&engine.engine, state);
         store.limiter(|s| &mut s.memory);
+        if engine.epoch_interruption {
+            // No deadline until one is set: the default (0) would trap at once.
+            store.set_epoch_deadline(u64::MAX / 2);
+        }
         let bindings = engine.pre.instantiate(&mut store)?;
         Ok(Instance { store, bindings, poisoned: false })
+    }
+
+    /// Calls from now on trap once the engine's epoch has advanced `ticks` times
+    /// ([`Engine::increment_epoch`]); `None` removes the deadline. Only has an effect on an
+    /// engine built with [`EngineOptions::epoch_interruption`].
+    pub fn set_deadline(&mut self, ticks: Option<u64>) {
+        self.store.set_epoch_deadline(ticks.unwrap_or(u64::MAX / 2));
+    }
+
+    /// Whether a call trapped: the instance then refuses every call and must be replaced.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
     }
 
     /// Runs one call, poisoning the instance if it traps.

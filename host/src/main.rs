@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use wasmicro::{EmbedOptions, Engine, Model};
 
+mod serve;
 mod synthetic;
 
 #[derive(Parser)]
@@ -162,6 +163,10 @@ enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Serve the model over HTTP (text-embeddings-inference, OpenAI and TGI-shaped routes).
+    Serve(serve::ServeArgs),
+    /// Throughput and latency of `/embed` at 1, 8 and 32 clients, against a server started here.
+    BenchServe(serve::BenchServeArgs),
     /// Time compile, load and embedding on a committed set of sentences, with f32 and int8 weights.
     Bench {
         #[command(flatten)]
@@ -206,6 +211,21 @@ fn model_source(arg: &ModelArg) -> Result<String, String> {
         ));
     }
     Ok(dir.to_string_lossy().into_owned())
+}
+
+/// The model's directory: the one given, or the hub snapshot of the id given (downloaded
+/// into the cache when missing), for commands that serve a directory.
+fn model_path(arg: &ModelArg) -> Result<PathBuf, String> {
+    let source = model_source(arg)?;
+    if std::path::Path::new(&source).is_dir() {
+        return Ok(PathBuf::from(source));
+    }
+    let id =
+        wasmicro::hub::HubId::parse(&source).ok_or_else(|| format!("{source}: neither a directory nor a hub id"))?;
+    let config = wasmicro::hub::HubConfig::from_env().with_progress(progress::report);
+    let snapshot = wasmicro::hub::download(&config, &id).map_err(|e| e.to_string());
+    progress::finish();
+    Ok(snapshot?.dir)
 }
 
 /// The model's files, from a directory or from the hub (with a progress line on stderr).
@@ -421,12 +441,25 @@ fn run(command: Command) -> Result<(), String> {
             }
         }
         Command::Quantize { model, out } => quantize(&model, &out)?,
+        Command::Serve(args) => run_serve(args)?,
+        Command::BenchServe(args) => {
+            let dir = model_path(&ModelArg { model: args.model.clone(), int8: false })?;
+            serve::bench_serve(args, dir)?
+        }
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
         Command::BenchGenerate { shape, prompt_tokens, new_tokens, int8 } => {
             bench_generate(&shape, prompt_tokens, new_tokens, int8)?
         }
     }
     Ok(())
+}
+
+fn run_serve(args: serve::ServeArgs) -> Result<(), String> {
+    let dir = model_path(&ModelArg { model: args.model.clone(), int8: args.int8 })?;
+    serve::serve(args, dir, |addr| {
+        // Tests and scripts read this line to learn the port (which may have been 0).
+        println!("wasmicro serve: listening on http://{addr}");
+    })
 }
 
 fn print_labels<'a>(scores: impl Iterator<Item = (&'a str, f32)>, json: bool) {
