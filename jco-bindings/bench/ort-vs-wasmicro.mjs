@@ -41,6 +41,11 @@ const WASMICRO_ROWS = [
   // { label: 'wasmicro int8', loadOptions: { variant: 'int8' }, minCosine: 0.999 },
 ];
 const DEFAULT_MIN_COSINE = 0.9999;
+// ModelInfo's fields today (src/index.d.ts); see where the rows are loaded.
+const KNOWN_INFO = new Set([
+  'family', 'modelType', 'architecture', 'hiddenSize', 'numLayers', 'numHeads', 'vocabSize',
+  'maxPositionEmbeddings', 'dtype', 'embeddingSize', 'pooling', 'normalize', 'maxInputTokens', 'labels',
+]);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = resolve(here, '..');
@@ -285,11 +290,23 @@ async function main() {
   const rows = [];
   for (const row of args.rows) {
     let model;
-    const firstLoadMs = await timed(async () => {
-      model = await wasmicro.load(modelFiles, row.loadOptions);
-    });
-    rows.push({ ...row, model, firstLoadMs, minCosine: row.minCosine ?? DEFAULT_MIN_COSINE, times: {} });
+    let firstLoadMs;
+    try {
+      firstLoadMs = await timed(async () => {
+        model = await wasmicro.load(modelFiles, row.loadOptions);
+      });
+    } catch (e) {
+      // e.g. a relaxed-SIMD build on a runtime that does not validate it: the other rows still run.
+      console.log(`${row.label}: skipped, load ${JSON.stringify(row.loadOptions)} failed: ${e.name}: ${e.message}`);
+      continue;
+    }
+    // Anything `info` says beyond what this script knows (a build or variant name, say) is
+    // printed, so a row whose load options were silently ignored can be told apart.
+    const extra = Object.keys(model.info).filter((k) => !KNOWN_INFO.has(k));
+    const says = extra.map((k) => `${k}: ${JSON.stringify(model.info[k])}`).join(', ');
+    rows.push({ ...row, model, firstLoadMs, minCosine: row.minCosine ?? DEFAULT_MIN_COSINE, says });
   }
+  if (rows.length === 0) fail('no wasmicro row could be loaded');
 
   // Token ids from wasmicro's tokenizer, truncated to the model's limit as `tokenizers` does.
   const reference = rows[0].model;
@@ -342,6 +359,10 @@ async function main() {
     const [ortTimes, ...rowTimes] = times.map((ts) => ts.map((t) => t / divisor));
     cases.push({ name, unit, ort: ortTimes, rows: rowTimes });
   };
+  // CPU time the process got over wall time while timing: well below 100% means other processes
+  // took the core (the machine is shared) and the times are inflated, ratios less so.
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
   process.stderr.write('timing: load');
   await runCase(
     'model load (from bytes in memory)',
@@ -359,7 +380,7 @@ async function main() {
   );
   process.stderr.write(', single');
   await runCase(
-    `${sentences.length} sentences one at a time`,
+    `${sentences.length} sentences one at a time (mean ${meanTokens.toFixed(1)} tokens)`,
     'ms/sentence',
     sentences.length,
     async () => {
@@ -386,12 +407,17 @@ async function main() {
     (row) => row.model.embed(longText, { maxTokens: longMaxTokens }),
   );
   const loadEnd = loadavg();
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStart);
 
   // ---- report
   const nodeFlags = process.execArgv.length ? ` ${process.execArgv.join(' ')}` : '';
   let gitRev = 'unknown';
   try {
-    gitRev = execFileSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    gitRev = execFileSync('git', ['-C', repoRoot, 'describe', '--always', '--dirty', '--abbrev=7'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     // not a git checkout
   }
@@ -406,8 +432,8 @@ async function main() {
       `wasm SIMD128: ${simd128 ? 'yes' : 'no'}, relaxed SIMD: ${relaxedSimd ? 'yes' : 'no'}`,
   );
   console.log(
-    `wasmicro dist/ from component sha256 ${buildInfo.sha256.slice(0, 12)} (git ${gitRev}); ` +
-      rows.map((r) => `${r.label}: load options ${JSON.stringify(r.loadOptions)}`).join('; '),
+    `wasmicro dist/ from component sha256 ${buildInfo.sha256.slice(0, 12)} (repository at git ${gitRev}); ` +
+      rows.map((r) => `${r.label}: load options ${JSON.stringify(r.loadOptions)}${r.says ? ` (${r.says})` : ''}`).join('; '),
   );
   console.log(
     `model ${args.model} (${(modelBytes / 1e6).toFixed(1)} MB of files), ` +
@@ -416,7 +442,8 @@ async function main() {
   console.log(
     `inputs: ${sentences.length} sentences from ${args.sentences} (mean ${meanTokens.toFixed(1)} tokens), ` +
       `long text ${longIds.length} tokens; ${args.repeat} interleaved runs per case; load average ` +
-      `${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
+      `${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(2)).join(' ')} at end; ` +
+      `CPU time / wall time while timing ${(cpuShare * 100).toFixed(0)}% (V8's helper threads included)`,
   );
   console.log('');
   const header = ['case', `ort-web ${ortVersion}`, ...rows.flatMap((r) => [r.label, `${r.label} / ort-web`])];
