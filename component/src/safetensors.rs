@@ -400,7 +400,7 @@ pub fn is_product_weight(name: &str) -> bool {
     name.ends_with(".weight")
         && !["embeddings.", "wpe.", "embed_tokens.", "embed_in.", "relative_attention_bias.", "embed_positions."]
             .iter()
-            .any(|table| name.contains(table))
+            .any(|table| crate::text::find(name, table).is_some())
 }
 
 /// Embedding tables that decoders also use as their head (tied weights).

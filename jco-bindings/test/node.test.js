@@ -100,6 +100,22 @@ describe('all-MiniLM-L6-v2 in Node', () => {
     assert.throws(() => model.embed(long, { truncate: false }), InvalidInputError);
     assert.throws(() => model.embed(text, { pooling: 'median' }), TypeError);
   });
+
+  test("weights: 'int8' equals the Rust host's --int8 exactly, and its int8Checkpoint loads back to it", async () => {
+    const int8 = await loadFromDir(minilmDir(), { weights: 'int8' });
+    assert.equal(int8.info.dtype, 'int8');
+    const texts = ['int8 weights in JavaScript', 'Café naïve résumé — Ångström'];
+    const expected = JSON.parse(hostRun(['embed', '--int8', '--json', '--model', minilmDir(), '--', ...texts]));
+    texts.forEach((text, i) => assert.deepEqual([...int8.embed(text)], expected[i].map(Math.fround), text));
+    const files = await readModelDir(minilmDir());
+    files.set('model.safetensors', int8.int8Checkpoint());
+    const reloaded = await Wasmicro.load(files);
+    assert.deepEqual(reloaded.embed(texts[0]), int8.embed(texts[0]));
+    assert.throws(() => model.int8Checkpoint(), UnsupportedError);
+    await assert.rejects(loadFromDir(minilmDir(), { weights: 'int4' }), InvalidInputError);
+    reloaded.dispose();
+    int8.dispose();
+  });
 });
 
 describe('errors are typed and leave the model usable', () => {

@@ -203,22 +203,24 @@ pub mod simd {
         }
     }
 
-    /// `R` rows × `C` vectors of 4 outputs starting at output `n`, for the `[k][n_out]` layout.
+    /// `R` rows × `C` vectors of 4 outputs starting at output `n`, for the `[k][n_out]` layout:
+    /// continues the sums `acc` over `kk` in `ks`.
     ///
     /// # Safety
-    /// Rows `r0..r0+R` of `x` and columns `n..n+4C` of `w` exist.
+    /// Rows `r0..r0+R` of `x` and columns `n..n+4C` of `w` exist, and `ks.end` ≤ `k`.
     #[inline(always)]
     unsafe fn block_kn<const R: usize, const C: usize>(
         x: &[f32],
         r0: usize,
         w: &[f32],
         n: usize,
+        ks: core::ops::Range<usize>,
         k: usize,
-        n_out: usize,
+        mut acc: [[v128; C]; R],
     ) -> [[v128; C]; R] {
-        let mut acc = [[f32x4_splat(0.0); C]; R];
+        let n_out = w.len() / k;
         let (xp, wp) = (x.as_ptr(), w.as_ptr());
-        for kk in 0..k {
+        for kk in ks {
             // SAFETY: kk < k and n + 4C ≤ n_out, within the caller's bounds.
             let wv: [v128; C] =
                 core::array::from_fn(|c| unsafe { v128_load(wp.add(kk * n_out + n + 4 * c) as *const v128) });
@@ -233,9 +235,13 @@ pub mod simd {
     }
 
     /// Rows handled by one register block of `matmul_kn`, and rows per tile: a 16-column strip
-    /// of the weights (`k` × 64 bytes) is read once per tile from L2, not once per block.
+    /// of the weights is read once per tile, not once per block (tile and chunk sizes measured
+    /// with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512, 32 × 512 and 16 × 256).
     const KN_BLOCK_ROWS: usize = 4;
-    const KN_TILE_ROWS: usize = 16;
+    const KN_TILE_ROWS: usize = 64;
+    /// Weight rows per pass over the strips: a strip's share (256 × 64 bytes) stays in L1
+    /// across the tile's row blocks even for GPT-2's 3,072-wide inner dimension.
+    const KN_K_CHUNK: usize = 256;
 
     pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
@@ -251,45 +257,51 @@ pub mod simd {
         }
     }
 
-    /// Register-blocked rows (a multiple of 4) × every column, strip by strip.
+    /// Register-blocked rows (a multiple of 4) × every column, in chunks of `k`: partial sums
+    /// wait in `out` between chunks (as f32, which is what the register held), so every output
+    /// still adds its products in `kk` order from zero.
     fn strips_kn(x: &[f32], rows: core::ops::Range<usize>, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
-        let store = |out: &mut [f32], r: usize, n: usize, v: v128| {
-            let lanes = [
-                f32x4_extract_lane::<0>(v),
-                f32x4_extract_lane::<1>(v),
-                f32x4_extract_lane::<2>(v),
-                f32x4_extract_lane::<3>(v),
-            ];
-            for (c, lane) in lanes.into_iter().enumerate() {
-                out[r * n_out + n + c] = super::with_bias(lane, bias, n + c);
-            }
-        };
-        let mut n = 0;
-        while n + 16 <= n_out {
-            for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
-                // SAFETY: rows r0..r0+4 and columns n..n+16 exist (the caller checked shapes).
-                let acc = unsafe { block_kn::<KN_BLOCK_ROWS, 4>(x, r0, w, n, k, n_out) };
-                for (r, row) in acc.iter().enumerate() {
-                    for (c, &v) in row.iter().enumerate() {
-                        store(out, r0 + r, n + 4 * c, v);
+        let n16 = n_out - n_out % 16;
+        let mut k0 = 0;
+        while k0 < k {
+            let ks = k0..(k0 + KN_K_CHUNK).min(k);
+            let last = ks.end == k;
+            for n in (0..n16).step_by(16) {
+                for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
+                    let at = |r: usize, c: usize| (r0 + r) * n_out + n + 4 * c;
+                    let init: [[v128; 4]; KN_BLOCK_ROWS] = core::array::from_fn(|r| {
+                        core::array::from_fn(|c| {
+                            if k0 == 0 {
+                                f32x4_splat(0.0)
+                            } else {
+                                let o = &out[at(r, c)..at(r, c) + 4];
+                                f32x4(o[0], o[1], o[2], o[3])
+                            }
+                        })
+                    });
+                    // SAFETY: rows r0..r0+4 and columns n..n+16 exist (the caller checked shapes).
+                    let acc = unsafe { block_kn::<KN_BLOCK_ROWS, 4>(x, r0, w, n, ks.clone(), k, init) };
+                    for (r, row) in acc.iter().enumerate() {
+                        for (c, &v) in row.iter().enumerate() {
+                            let lanes = [
+                                f32x4_extract_lane::<0>(v),
+                                f32x4_extract_lane::<1>(v),
+                                f32x4_extract_lane::<2>(v),
+                                f32x4_extract_lane::<3>(v),
+                            ];
+                            for (j, lane) in lanes.into_iter().enumerate() {
+                                let col = n + 4 * c + j;
+                                out[at(r, c) + j] = if last { super::with_bias(lane, bias, col) } else { lane };
+                            }
+                        }
                     }
                 }
             }
-            n += 16;
+            k0 = ks.end;
         }
-        while n + 4 <= n_out {
-            for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
-                // SAFETY: as above, for columns n..n+4.
-                let acc = unsafe { block_kn::<KN_BLOCK_ROWS, 1>(x, r0, w, n, k, n_out) };
-                for (r, row) in acc.iter().enumerate() {
-                    store(out, r0 + r, n, row[0]);
-                }
-            }
-            n += 4;
-        }
-        // The last n_out % 4 outputs: the same operations, one lane at a time.
-        for col in n..n_out {
+        // The last n_out % 16 outputs: the same operations, one lane at a time.
+        for col in n16..n_out {
             for r in rows.clone() {
                 let mut sum = 0.0f32;
                 for kk in 0..k {
