@@ -93,9 +93,15 @@ impl ApiError {
         ApiError::new(400, "empty", message)
     }
 
-    /// TEI's `Validation` errors (too many inputs, input too long) are 413.
+    /// A body over `--max-input-bytes`.
     pub fn too_large(message: impl Into<String>) -> ApiError {
         ApiError::new(413, "validation", message)
+    }
+
+    /// More inputs than `--max-client-batch-size`: 422, as the issue that specified this server
+    /// asks (TEI itself answers 413 here; its error body is the same).
+    pub fn too_many(message: impl Into<String>) -> ApiError {
+        ApiError::new(422, "validation", message)
     }
 
     pub fn unprocessable(message: impl Into<String>) -> ApiError {

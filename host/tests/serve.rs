@@ -492,8 +492,8 @@ fn bad_requests_get_json_errors_and_the_server_keeps_serving() {
     assert_error(&post("/embed", br#"{"inputs": []}"#), 400, "empty");
     assert_error(&post("/embed", br#"{"inputs": ""}"#), 400, "empty");
     assert_error(&post("/v1/embeddings", br#"{"input": "a", "encoding_format": "hex"}"#), 400, "validation");
-    // Too many inputs and too large a body: 413, as TEI answers.
-    assert_error(&post("/embed", br#"{"inputs": ["a", "b", "c", "d", "e"]}"#), 413, "validation");
+    // Too many inputs: 422; too large a body: 413.
+    assert_error(&post("/embed", br#"{"inputs": ["a", "b", "c", "d", "e"]}"#), 422, "validation");
     let big = json!({"inputs": "word ".repeat(2000)}).to_string();
     assert_error(&post("/embed", big.as_bytes()), 413, "validation");
     // An input longer than the model's limit when truncation is refused: the component's error.

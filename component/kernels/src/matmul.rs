@@ -163,8 +163,28 @@ pub mod simd {
     const LINEAR_COLS: usize = 3;
     const LINEAR_COLS_ONE_ROW: usize = 8;
 
-    /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
-    /// loaded once and reused across every row block, so it stays in L1.
+    /// Walks a tile of `rows` (a multiple of R) × `n_out` outputs block by block: `visit(r, n,
+    /// full)` for rows `r..r+R` and outputs `n..n+C` when `full`, else for the one output `n` (past
+    /// the last whole group). Each group of weight rows is then loaded once and reused across every
+    /// row block of the tile, so it stays in L1. Shared by the f32 and the int8 products.
+    #[inline(always)]
+    pub(crate) fn tile_blocks<const R: usize, const C: usize>(
+        rows: core::ops::Range<usize>,
+        n_out: usize,
+        mut visit: impl FnMut(usize, usize, bool),
+    ) {
+        let mut n = 0;
+        while n < n_out {
+            let full = n + C <= n_out;
+            let mut r = rows.start;
+            while r + R <= rows.end {
+                visit(r, n, full);
+                r += R;
+            }
+            n += if full { C } else { 1 };
+        }
+    }
+
     #[inline(always)]
     fn tile<const R: usize, const C: usize>(
         x: &[f32],
@@ -175,32 +195,25 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = w.len() / k;
-        let mut n = 0;
-        while n < n_out {
-            let group = if n + C <= n_out { C } else { 1 };
-            let mut r = rows.start;
-            while r + R <= rows.end {
-                let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
-                if group == C {
-                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
-                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
-                    let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
-                    for i in 0..R {
-                        for c in 0..C {
-                            out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
-                        }
-                    }
-                } else {
-                    // SAFETY: as above, for the single output n.
-                    let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
-                    for i in 0..R {
-                        out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
+        tile_blocks::<R, C>(rows, n_out, |r, n, full| {
+            let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
+            if full {
+                let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
+                // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
+                let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
+                for i in 0..R {
+                    for c in 0..C {
+                        out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
                     }
                 }
-                r += R;
+            } else {
+                // SAFETY: as above, for the single output n.
+                let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
+                for i in 0..R {
+                    out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
+                }
             }
-            n += group;
-        }
+        });
     }
 
     /// `R` rows × `C` vectors of 4 outputs starting at output `n`, for the `[k][n_out]` layout:

@@ -156,7 +156,7 @@ fn one_text(item: &Value, field: &str) -> Result<String, ApiError> {
 fn check_texts(state: &AppState, texts: &[String], field: &str) -> Result<(), ApiError> {
     let max = state.args.max_client_batch_size;
     if texts.len() > max {
-        return Err(ApiError::too_large(format!(
+        return Err(ApiError::too_many(format!(
             "batch size error: `{field}` has {} items, more than --max-client-batch-size ({max})",
             texts.len()
         )));
@@ -391,7 +391,7 @@ pub async fn predict(state: &AppState, json: &Value) -> Answer {
     };
     let max = state.args.max_client_batch_size;
     if items.len() > max {
-        return Err(ApiError::too_large(format!(
+        return Err(ApiError::too_many(format!(
             "batch size error: `inputs` has {} items, more than --max-client-batch-size ({max})",
             items.len()
         )));
@@ -463,7 +463,7 @@ pub async fn decode(state: &AppState, json: &Value) -> Answer {
         _ => return Err(bad()),
     };
     if lists.len() > state.args.max_client_batch_size {
-        return Err(ApiError::too_large("batch size error: too many id lists"));
+        return Err(ApiError::too_many("batch size error: too many id lists"));
     }
     let skip = opt_bool(json, "skip_special_tokens")?.unwrap_or(true);
     let texts = run_task(state, move |instance, model| {
