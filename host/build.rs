@@ -94,7 +94,7 @@ fn optimise(component: &[u8], scratch: &Path) -> Result<Vec<u8>, String> {
     // `--converge` repeats the passes until the module stops shrinking: ~200 bytes more for ~1 s
     // of build.
     let status = Command::new(&wasm_opt)
-        .args(["-Oz", "--converge"])
+        .args(["-Oz", "--converge", "--strip-producers"])
         .args(features)
         .arg(&input)
         .arg("-o")
@@ -110,8 +110,24 @@ fn optimise(component: &[u8], scratch: &Path) -> Result<Vec<u8>, String> {
     out.push(1);
     write_leb(&mut out, optimised.len() as u64);
     out.extend_from_slice(&optimised);
-    out.extend_from_slice(&component[end..]);
+    // The sections after the core module, less the debugging names of the component's items
+    // (`component-name`, ~3 KB) and the producers record: nothing reads them at run time.
+    for &(id, payload, section_end, section_start) in sections.iter().filter(|s| s.3 >= end) {
+        if id == 0 && ["component-name", "producers"].contains(&custom_section_name(&component[payload..section_end])) {
+            continue;
+        }
+        out.extend_from_slice(&component[section_start..section_end]);
+    }
     Ok(out)
+}
+
+/// The name a custom section's payload starts with.
+fn custom_section_name(payload: &[u8]) -> &str {
+    read_leb(payload, 0)
+        .ok()
+        .and_then(|(len, at)| payload.get(at..at + len as usize))
+        .and_then(|name| std::str::from_utf8(name).ok())
+        .unwrap_or("")
 }
 
 /// (id, payload start, payload end, section start) of each top-level section.

@@ -163,25 +163,27 @@ pub mod simd {
     const LINEAR_COLS: usize = 3;
     const LINEAR_COLS_ONE_ROW: usize = 8;
 
-    /// Walks a tile of `rows` (a multiple of R) × `n_out` outputs block by block: `visit(r, n,
-    /// full)` for rows `r..r+R` and outputs `n..n+C` when `full`, else for the one output `n` (past
-    /// the last whole group). Each group of weight rows is then loaded once and reused across every
-    /// row block of the tile, so it stays in L1. Shared by the f32 and the int8 products.
-    #[inline(always)]
-    pub(crate) fn tile_blocks<const R: usize, const C: usize>(
+    /// Walks a tile of `rows` (a multiple of `block_rows`) × `n_out` outputs block by block:
+    /// `visit(r, n, full)` for rows `r..r+block_rows` and outputs `n..n+block_cols` when `full`,
+    /// else for the one output `n` (past the last whole group). Each group of weight rows is then
+    /// loaded once and reused across every row block of the tile, so it stays in L1. Shared by the
+    /// f32 and the int8 products; `visit` is called through a pointer, once per register block
+    /// (hundreds of cycles of work), so the walk is compiled once.
+    pub(crate) fn tile_blocks(
+        (block_rows, block_cols): (usize, usize),
         rows: core::ops::Range<usize>,
         n_out: usize,
-        mut visit: impl FnMut(usize, usize, bool),
+        visit: &mut dyn FnMut(usize, usize, bool),
     ) {
         let mut n = 0;
         while n < n_out {
-            let full = n + C <= n_out;
+            let full = n + block_cols <= n_out;
             let mut r = rows.start;
-            while r + R <= rows.end {
+            while r + block_rows <= rows.end {
                 visit(r, n, full);
-                r += R;
+                r += block_rows;
             }
-            n += if full { C } else { 1 };
+            n += if full { block_cols } else { 1 };
         }
     }
 
@@ -195,7 +197,7 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = w.len() / k;
-        tile_blocks::<R, C>(rows, n_out, |r, n, full| {
+        tile_blocks((R, C), rows, n_out, &mut |r, n, full| {
             let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
             if full {
                 let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);

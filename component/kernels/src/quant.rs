@@ -171,7 +171,7 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = q.len() / k;
-        crate::matmul::simd::tile_blocks::<R, C>(rows, n_out, |r, n, full| {
+        crate::matmul::simd::tile_blocks((R, C), rows, n_out, &mut |r, n, full| {
             let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
             if full {
                 let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
