@@ -134,9 +134,9 @@ fn main() {
         if let Some(r) = relaxed {
             println!("peak probe, f32x4.relaxed_madd:   {r:6.1} GFLOP/s");
         }
-        println!("peak probe, i32x4.dot_i16x8_s+add: {:6.1} GOP/s", probe::dot_i16());
-        println!("memory probe, streaming 256 MB:   {:6.1} GB/s", probe::stream_read());
         let dot = probe::dot_i16();
+        println!("peak probe, i32x4.dot_i16x8_s+add: {dot:6.1} GOP/s");
+        println!("memory probe, streaming 256 MB:   {:6.1} GB/s", probe::stream_read());
         (relaxed.unwrap_or(mul_add), dot)
     };
     #[cfg(not(target_arch = "wasm32"))]
@@ -200,97 +200,6 @@ fn main() {
         );
     }
     decode_pass();
-    #[cfg(target_arch = "wasm32")]
-    one_row_experiments();
-}
-
-#[cfg(target_arch = "wasm32")]
-fn one_row_experiments() {
-    use core::arch::wasm32::*;
-    let q: Vec<i8> = (0..50257 * 768).map(|i| (i % 251) as i8).collect();
-    let x: Vec<i16> = (0..768).map(|i| i as i16).collect();
-    let mut out = vec![0.0f32; 50257];
-    let s1 = best_seconds(5, || {
-        wasmicro_kernels::quant::scalar::products(&x, &q, 768, &mut out);
-        black_box(&out);
-    });
-    let s2 = best_seconds(5, || {
-        wasmicro_kernels::quant::simd::products(&x, &q, 768, &mut out);
-        black_box(&out);
-    });
-    let s3 = best_seconds(5, || {
-        let mut acc = i32x4_splat(0);
-        for c in q.chunks_exact(8) {
-            acc = i32x4_add(acc, unsafe { i16x8_load_extend_i8x8(c.as_ptr()) });
-        }
-        black_box(acc);
-    });
-    let s4 = best_seconds(5, || {
-        let k = 768;
-        let xp = x.as_ptr();
-        for (n4, rows) in q.chunks_exact(4 * k).enumerate() {
-            let wp = rows.as_ptr();
-            let mut a0 = i32x4_splat(0);
-            let mut a1 = i32x4_splat(0);
-            let mut a2 = i32x4_splat(0);
-            let mut a3 = i32x4_splat(0);
-            let mut i = 0;
-            while i < k {
-                unsafe {
-                    let xv = v128_load(xp.add(i) as *const v128);
-                    a0 = i32x4_add(a0, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(i))));
-                    a1 = i32x4_add(a1, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(k + i))));
-                    a2 = i32x4_add(a2, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(2 * k + i))));
-                    a3 = i32x4_add(a3, i32x4_dot_i16x8(xv, i16x8_load_extend_i8x8(wp.add(3 * k + i))));
-                }
-                i += 8;
-            }
-            for (c, a) in [a0, a1, a2, a3].into_iter().enumerate() {
-                out[n4 * 4 + c] = (i32x4_extract_lane::<0>(a) as i64
-                    + i32x4_extract_lane::<1>(a) as i64
-                    + i32x4_extract_lane::<2>(a) as i64
-                    + i32x4_extract_lane::<3>(a) as i64) as f32;
-            }
-        }
-        black_box(&out);
-    });
-    println!("hand-written 1×4: {:.1} ms", s4 * 1e3);
-    let s5 = best_seconds(5, || {
-        let k = 768;
-        let xp = x.as_ptr();
-        for (n, row) in q.chunks_exact(k).enumerate() {
-            let wp = row.as_ptr();
-            let mut a0 = i32x4_splat(0);
-            let mut a1 = i32x4_splat(0);
-            let mut i = 0;
-            while i < k {
-                unsafe {
-                    a0 = i32x4_add(
-                        a0,
-                        i32x4_dot_i16x8(v128_load(xp.add(i) as *const v128), i16x8_load_extend_i8x8(wp.add(i))),
-                    );
-                    a1 = i32x4_add(
-                        a1,
-                        i32x4_dot_i16x8(v128_load(xp.add(i + 8) as *const v128), i16x8_load_extend_i8x8(wp.add(i + 8))),
-                    );
-                }
-                i += 16;
-            }
-            let a = i32x4_add(a0, a1);
-            out[n] = (i32x4_extract_lane::<0>(a) as i64
-                + i32x4_extract_lane::<1>(a) as i64
-                + i32x4_extract_lane::<2>(a) as i64
-                + i32x4_extract_lane::<3>(a) as i64) as f32;
-        }
-        black_box(&out);
-    });
-    println!("hand-written 1×1 sequential: {:.1} ms", s5 * 1e3);
-    println!(
-        "one row × 50257×768 int8: scalar {:.1} ms, simd {:.1} ms, bare load8x8 stream {:.1} ms",
-        s1 * 1e3,
-        s2 * 1e3,
-        s3 * 1e3
-    );
 }
 
 /// One decoding step's matmuls of a GPT-2-small-shaped model with distinct weights per layer
