@@ -163,30 +163,8 @@ pub mod simd {
     const LINEAR_COLS: usize = 3;
     const LINEAR_COLS_ONE_ROW: usize = 8;
 
-    /// Walks a tile of `rows` (a multiple of `block_rows`) × `n_out` outputs block by block:
-    /// `visit(r, n, full)` for rows `r..r+block_rows` and outputs `n..n+block_cols` when `full`,
-    /// else for the one output `n` (past the last whole group). Each group of weight rows is then
-    /// loaded once and reused across every row block of the tile, so it stays in L1. Shared by the
-    /// f32 and the int8 products; `visit` is called through a pointer, once per register block
-    /// (hundreds of cycles of work), so the walk is compiled once.
-    pub(crate) fn tile_blocks(
-        (block_rows, block_cols): (usize, usize),
-        rows: core::ops::Range<usize>,
-        n_out: usize,
-        visit: &mut dyn FnMut(usize, usize, bool),
-    ) {
-        let mut n = 0;
-        while n < n_out {
-            let full = n + block_cols <= n_out;
-            let mut r = rows.start;
-            while r + block_rows <= rows.end {
-                visit(r, n, full);
-                r += block_rows;
-            }
-            n += if full { block_cols } else { 1 };
-        }
-    }
-
+    /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
+    /// loaded once and reused across every row block, so it stays in L1.
     #[inline(always)]
     fn tile<const R: usize, const C: usize>(
         x: &[f32],
@@ -197,25 +175,32 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = w.len() / k;
-        tile_blocks((R, C), rows, n_out, &mut |r, n, full| {
-            let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
-            if full {
-                let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
-                // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
-                let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
-                for i in 0..R {
-                    for c in 0..C {
-                        out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
+        let mut n = 0;
+        while n < n_out {
+            let group = if n + C <= n_out { C } else { 1 };
+            let mut r = rows.start;
+            while r + R <= rows.end {
+                let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
+                if group == C {
+                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
+                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
+                    let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
+                    for i in 0..R {
+                        for c in 0..C {
+                            out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
+                        }
+                    }
+                } else {
+                    // SAFETY: as above, for the single output n.
+                    let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
+                    for i in 0..R {
+                        out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
                     }
                 }
-            } else {
-                // SAFETY: as above, for the single output n.
-                let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
-                for i in 0..R {
-                    out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
-                }
+                r += R;
             }
-        });
+            n += group;
+        }
     }
 
     /// `R` rows × `C` vectors of 4 outputs starting at output `n`, for the `[k][n_out]` layout:
