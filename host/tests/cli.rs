@@ -125,3 +125,31 @@ fn classify_rerank_and_zero_shot_print_json_best_first() {
     let (ok, _, err) = wasmicro(&["classify", "--model", &fixture("bert"), "text"], None);
     assert!(!ok && err.starts_with("wasmicro: unsupported: "), "{err}");
 }
+
+#[test]
+fn quantize_writes_a_directory_that_embeds_as_int8_does() {
+    let dir = tiny_bert();
+    let out = std::env::temp_dir().join(format!("wasmicro-cli-quantize-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let (ok, stdout, stderr) =
+        wasmicro(&["quantize", "--model", dir.to_str().unwrap(), "--out", out.to_str().unwrap()], None);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("model.safetensors"), "{stdout}");
+    // Every file but the weights is copied as it was.
+    for name in ["config.json", "tokenizer.json"] {
+        assert_eq!(std::fs::read(dir.join(name)).ok(), std::fs::read(out.join(name)).ok(), "{name}");
+    }
+    let embed = |args: &[&str]| -> Vec<Vec<f32>> {
+        let (ok, stdout, stderr) = wasmicro(args, None);
+        assert!(ok, "{stderr}");
+        serde_json::from_str(&stdout).unwrap()
+    };
+    let from_file = embed(&["embed", "--json", "--model", out.to_str().unwrap(), "int8 weights"]);
+    let at_load = embed(&["embed", "--json", "--int8", "--model", dir.to_str().unwrap(), "int8 weights"]);
+    let f32s = embed(&["embed", "--json", "--model", dir.to_str().unwrap(), "int8 weights"]);
+    assert_eq!(from_file, at_load);
+    assert_ne!(from_file, f32s, "the int8 model is not the f32 one");
+    let (ok, info, _) = wasmicro(&["info", "--model", out.to_str().unwrap()], None);
+    assert!(ok && info.contains("\"int8\""), "{info}");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -344,6 +344,23 @@ fn classification_routes_equal_the_library() {
     assert!(info["model_type"]["classifier"]["id2label"].is_object(), "{info}");
 }
 
+#[test]
+fn int8_serves_what_the_library_computes_with_int8_weights() {
+    let dir = tiny("bert");
+    let files = wasmicro::read_model_dir(&dir).unwrap();
+    let options = wasmicro::LoadOptions { weights: wasmicro::Weights::Int8 };
+    let mut int8 =
+        Model::from_files_with_options(&Engine::new().unwrap(), files, &Default::default(), &options).unwrap();
+    let server = Server::start(&dir, &["--instances", "1", "--int8"]);
+    let answer = server.post_ok("/embed", &json!({"inputs": [TEXTS[0], TEXTS[1]], "normalize": false}));
+    let raw = EmbedOptions { normalize: Some(false), ..Default::default() };
+    let want = int8.embed_batch(&[TEXTS[0], TEXTS[1]], &raw).unwrap();
+    assert_eq!(matrix(&answer), want);
+    let (_, info) = server.get("/info");
+    let info: Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["model_dtype"], "int8", "{info}");
+}
+
 /// Reads server-sent events until the stream ends; returns each event's JSON.
 fn read_events(reader: &mut BufReader<TcpStream>, mut on_event: impl FnMut(&Value) -> bool) -> Vec<Value> {
     let mut events = Vec::new();

@@ -43,7 +43,7 @@ pub fn info(state: &AppState) -> Value {
     json!({
         "model_id": state.model_id,
         "model_sha": null,
-        "model_dtype": match info.dtype.as_str() { "f16" => "float16", "bf16" => "bfloat16", _ => "float32" },
+        "model_dtype": match info.dtype.as_str() { "f16" => "float16", "bf16" => "bfloat16", "int8" => "int8", _ => "float32" },
         "model_type": model_type,
         "max_concurrent_requests": state.args.max_concurrent_requests,
         "max_input_length": info.max_input_tokens,
