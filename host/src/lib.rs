@@ -169,6 +169,15 @@ impl Engine {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(options.epoch_interruption);
+        // Built with `--features profiling`, `WASMICRO_PROFILE=perfmap` lets `perf` name the
+        // component's functions (and skips the compile cache, whose code has no map entries).
+        #[cfg(feature = "profiling")]
+        let use_cache = if std::env::var("WASMICRO_PROFILE").as_deref() == Ok("perfmap") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            false
+        } else {
+            use_cache
+        };
         let engine = wasmtime::Engine::new(&config)?;
         let component = if use_cache { compile_cached(&engine, bytes)? } else { Component::new(&engine, bytes)? };
         let mut linker = Linker::<State>::new(&engine);

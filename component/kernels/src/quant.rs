@@ -35,7 +35,7 @@ pub fn quantize_rows(w: &[f32], k: usize) -> (Vec<i8>, Vec<f32>) {
     let mut values = Vec::with_capacity(rows * k);
     let mut scales = Vec::with_capacity(rows);
     for row in w.chunks_exact(k) {
-        let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let max = crate::math::max(row.iter().map(|v| v.abs()));
         let scale = if max > 0.0 { max / WEIGHT_LIMIT } else { 1.0 };
         let inverse = WEIGHT_LIMIT / if max > 0.0 { max } else { 1.0 };
         values.extend(row.iter().map(|&v| round_to_int(v * inverse).clamp(-127, 127) as i8));
@@ -52,7 +52,7 @@ pub fn quantize_activations(x: &[f32], k: usize, out: &mut Vec<i16>) -> Vec<f32>
     out.reserve(x.len());
     let mut scales = Vec::with_capacity(x.len() / k);
     for row in x.chunks_exact(k) {
-        let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let max = crate::math::max(row.iter().map(|v| v.abs()));
         let inverse = if max > 0.0 { limit / max } else { 0.0 };
         out.extend(row.iter().map(|&v| round_to_int(v * inverse) as i16));
         scales.push(if max > 0.0 { max / limit } else { 0.0 });
