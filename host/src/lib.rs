@@ -537,6 +537,13 @@ impl Model {
 }
 
 // The bindgen-generated types cannot take a derive of their own.
+impl LoadOptions {
+    /// int8 weights when `int8`, else the weights as stored (what `--int8` flags choose).
+    pub fn int8_if(int8: bool) -> LoadOptions {
+        LoadOptions { weights: if int8 { Weights::Int8 } else { Weights::AsStored } }
+    }
+}
+
 #[allow(clippy::derivable_impls)]
 impl Default for LoadOptions {
     fn default() -> LoadOptions {

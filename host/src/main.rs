@@ -32,7 +32,7 @@ struct ModelArg {
 
 impl ModelArg {
     fn load_options(&self) -> wasmicro::LoadOptions {
-        wasmicro::LoadOptions { weights: if self.int8 { wasmicro::Weights::Int8 } else { wasmicro::Weights::AsStored } }
+        wasmicro::LoadOptions::int8_if(self.int8)
     }
 }
 
@@ -252,7 +252,7 @@ fn load(arg: &ModelArg) -> Result<Model, String> {
 fn quantize(arg: &ModelArg, out: &std::path::Path) -> Result<(), String> {
     let files = model_files(arg)?;
     let engine = Engine::new().map_err(|e| e.to_string())?;
-    let options = wasmicro::LoadOptions { weights: wasmicro::Weights::Int8 };
+    let options = wasmicro::LoadOptions::int8_if(true);
     let mut model = Model::from_files_with_options(&engine, files.clone(), &Default::default(), &options)
         .map_err(|e| e.to_string())?;
     let weights = model.int8_checkpoint().map_err(|e| e.to_string())?;
@@ -534,8 +534,7 @@ fn bench_generate(shape: &str, prompt_tokens: usize, new_tokens: u32, int8: bool
     let file_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let engine = Engine::new().map_err(|e| e.to_string())?;
     let start = Instant::now();
-    let options =
-        wasmicro::LoadOptions { weights: if int8 { wasmicro::Weights::Int8 } else { wasmicro::Weights::AsStored } };
+    let options = wasmicro::LoadOptions::int8_if(int8);
     let mut model =
         Model::from_files_with_options(&engine, files, &Default::default(), &options).map_err(|e| e.to_string())?;
     let load_ms = start.elapsed().as_secs_f64() * 1000.0;

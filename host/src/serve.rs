@@ -225,9 +225,7 @@ fn start_state(mut args: ServeArgs, model_dir: &std::path::Path) -> Result<AppSt
         max_batch_tokens: args.max_batch_tokens.max(1),
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         limits: wasmicro::Limits { max_memory: args.max_memory_mb.saturating_mul(1 << 20) },
-        load: wasmicro::LoadOptions {
-            weights: if args.int8 { wasmicro::Weights::Int8 } else { wasmicro::Weights::AsStored },
-        },
+        load: wasmicro::LoadOptions::int8_if(args.int8),
     };
     let pool = pool::Pool::start(engine, Arc::new(files), config, metrics.clone())
         .map_err(|e| format!("{}: {e}", model_dir.display()))?;

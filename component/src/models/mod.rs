@@ -132,7 +132,8 @@ impl<'w> Loader<'w> {
     /// checkpoint's `lm_head.weight`, named outside the prefix), else the tied table `tied`.
     pub fn head(&mut self, own: &str, tied: &str, vocab: usize, width: usize) -> Linear<'w> {
         let ck = self.ck;
-        let weight = if ck.contains(own) || ck.quantized(own).is_some() {
+        // `contains` counts int8 forms too.
+        let weight = if ck.contains(own) {
             self.scope = 0;
             let saved = core::mem::take(&mut self.name);
             let m = self.matrix(own, "", width, vocab, false);
