@@ -13,14 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchain"
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || rustup target add wasm32-wasip2
 rustup component add clippy rustfmt >/dev/null 2>&1 || true
-# binaryen's wasm-opt shrinks the component by ~15% (host/build.rs uses it when present).
-if ! command -v wasm-opt >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    (apt-get install -y -q binaryen >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q binaryen >/dev/null; })
-  else
-    echo "note: binaryen's wasm-opt is not installed; the component will be built without it (larger)"
-  fi
-fi
+# The npm packages (jco, playwright-core, workerd, and binaryen, whose wasm-opt host/build.rs
+# uses to shrink both component builds by ~15%), from jco-bindings/package-lock.json.
+(cd jco-bindings && npm ci --no-audit --no-fund)
 
 step "model fixtures"
 model_dir=$(bash fixtures/fetch_minilm.sh | tail -n 1)
@@ -61,7 +56,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 cargo build -p wasmicro-host   # the CLI the JS suites compare with, embedding target/component/wasmicro.wasm
-(cd jco-bindings && npm ci --no-audit --no-fund && npm run build && npm run typecheck && npm test)
+(cd jco-bindings && npm run build && npm run typecheck && npm test)
 
 echo
 echo "all tests passed"

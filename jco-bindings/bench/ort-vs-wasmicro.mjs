@@ -306,7 +306,9 @@ async function main() {
     // printed, so a row whose load options were silently ignored can be told apart.
     const extra = Object.keys(model.info).filter((k) => !KNOWN_INFO.has(k));
     const says = extra.map((k) => `${k}: ${JSON.stringify(model.info[k])}`).join(', ');
-    rows.push({ ...row, model, firstLoadMs, minCosine: row.minCosine ?? DEFAULT_MIN_COSINE, says });
+    // The component build `load` picked ('relaxed' where the engine validates relaxed SIMD).
+    const label = model.simd ? `${row.label} (${model.simd})` : row.label;
+    rows.push({ ...row, label, model, firstLoadMs, minCosine: row.minCosine ?? DEFAULT_MIN_COSINE, says });
   }
   if (rows.length === 0) fail('no wasmicro row could be loaded');
 

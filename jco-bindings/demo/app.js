@@ -161,6 +161,7 @@ window.wasmicroDemo = {
     throw e;
   }),
   timings,
+  simd: () => model.simd,
   embed: (text) => Array.from(model.embed(text)),
   embedBatch: (texts) => model.embedBatch(texts).map((v) => Array.from(v)),
   /** ms per text, embedding them one at a time (best of `repeat` runs). */

@@ -162,6 +162,8 @@ export class Model {
   private constructor();
   /** What the model is (frozen). */
   readonly info: ModelInfo;
+  /** The component build running this model: `'relaxed'` (relaxed SIMD) or `'simd128'`. */
+  readonly simd: 'relaxed' | 'simd128';
   /** Token ids as Hugging Face's `tokenizer(text)["input_ids"]`, never truncated. */
   tokenize(text: string, options?: { addSpecialTokens?: boolean }): Uint32Array;
   /** `tokenizer.decode(ids, skip_special_tokens=...)`; default false, as in Hugging Face. */
@@ -209,6 +211,13 @@ export interface LoadOptions {
    * as fast; close to, not equal to, f32). Default `'as-stored'`.
    */
   weights?: 'as-stored' | 'int8';
+  /**
+   * Which build of the component runs the model. `'auto'` (default): the relaxed-SIMD build
+   * (fused multiply-adds, ~18% faster f32 in V8) where the engine validates relaxed SIMD, else
+   * SIMD128. `'relaxed'` insists (UnsupportedError where it cannot run). `'simd128'`: results
+   * equal to the Rust host's bit for bit; the relaxed build's are within f32 round-off of them.
+   */
+  simd?: 'auto' | 'relaxed' | 'simd128';
 }
 
 /** Loads a model from the files of a model directory; each file is copied once, into the component. */
@@ -224,7 +233,9 @@ export function listModelDir(dir: string): Promise<string[]>;
 /** Node: the files `listModelDir` names, read. */
 export function readModelDir(dir: string): Promise<Map<string, Uint8Array>>;
 /** Compiles the component's main core module now (`load` does it on first use otherwise). */
-export function preload(): Promise<void>;
+export function preload(options?: { simd?: LoadOptions['simd'] }): Promise<void>;
+/** Whether this engine validates relaxed SIMD (Node ≥ 22, Chromium ≥ 114, workerd). */
+export function relaxedSimdSupported(): boolean;
 /**
  * Supplies compiled core modules (`dist/core-modules.js`) instead of fetching `dist/*.wasm`;
  * `wasmicro/workerd` does this for Cloudflare Workers.
@@ -314,6 +325,7 @@ export const Wasmicro: {
   readonly readModelDir: typeof readModelDir;
   readonly listModelDir: typeof listModelDir;
   readonly preload: typeof preload;
+  readonly relaxedSimdSupported: typeof relaxedSimdSupported;
   readonly setCoreModules: typeof setCoreModules;
 };
 export default Wasmicro;

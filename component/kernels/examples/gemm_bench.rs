@@ -143,6 +143,11 @@ fn main() {
     let peak = (f64::NAN, f64::NAN);
 
     let shapes = [
+        Shape { name: "tail 1", rows: 21, k: 384, n: 1536, conv1d: false },
+        Shape { name: "tail 2", rows: 22, k: 384, n: 1536, conv1d: false },
+        Shape { name: "tail 3", rows: 23, k: 384, n: 1536, conv1d: false },
+        Shape { name: "tail 0", rows: 24, k: 384, n: 1536, conv1d: false },
+        Shape { name: "tail 1 of 5", rows: 5, k: 384, n: 1536, conv1d: false },
         Shape { name: "MiniLM q/k/v/o, 1 sentence", rows: 23, k: 384, n: 384, conv1d: false },
         Shape { name: "MiniLM FFN up, 1 sentence", rows: 23, k: 384, n: 1536, conv1d: false },
         Shape { name: "MiniLM FFN down, 1 sentence", rows: 23, k: 1536, n: 384, conv1d: false },
@@ -160,6 +165,7 @@ fn main() {
     println!();
     println!("| shape | rows×k×n | layout | ms | GFLOP/s | % of peak | weight GB/s |");
     println!("|---|---|---|---:|---:|---:|---:|");
+    let shapes = &shapes[..std::env::var("SHAPES").map_or(shapes.len(), |v| v.parse().unwrap())];
     for (s, int8) in shapes.iter().map(|s| (s, false)).chain(shapes.iter().map(|s| (s, true))) {
         let x = values(s.rows * s.k, 1);
         let w = values(s.k * s.n, 2);

@@ -120,7 +120,10 @@ export default {
         if (request.method !== 'POST') return json({ error: { kind: 'invalid-request', message: 'use POST' } }, 405);
         return pathname === '/embed' ? await embed(request, env) : await generate(request, env);
       }
-      if (pathname === '/' && request.method === 'GET') return json({ model: (await model(env)).info });
+      if (pathname === '/' && request.method === 'GET') {
+        const loaded = await model(env);
+        return json({ model: loaded.info, simd: loaded.simd });
+      }
       return json({ error: { kind: 'not-found', message: `no route ${pathname}` } }, 404);
     } catch (e) {
       return failure(e);
