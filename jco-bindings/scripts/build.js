@@ -4,8 +4,10 @@
 // and the Rust host embeds (target/component/wasmicro.wasm, written by host/build.rs).
 // Output (generated, git-ignored): dist/wasmicro.js + .d.ts (jco, `--instantiation async`,
 // so the caller supplies the compiled core modules: Workers need static `.wasm` imports),
-// dist/*.core*.wasm, dist/core-modules.js (those core modules as static imports, for
-// Workers), dist/build-info.json (sha256 of the component it was made from).
+// dist/*.core*.wasm, dist/wasmicro.relaxed.core.wasm (the relaxed-SIMD build's main core
+// module, from target/component/wasmicro-relaxed.wasm), dist/variants.js (whether that one is
+// there), dist/core-modules.js (the core modules as static imports, for Workers),
+// dist/build-info.json (sha256 of the components it was made from).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

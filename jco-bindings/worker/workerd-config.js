@@ -28,7 +28,7 @@ export async function writeWorkerdConfig({ port = 8787, modelDir = defaultModelD
   // (HF_MODEL / HF_ENDPOINT), and may reach loopback addresses (a local mirror).
   const files = hub ? [] : await listModelDir(modelDir);
   const q = (s) => JSON.stringify(s); // Cap'n Proto text strings use the same escapes
-  const esm = ['worker/src/index.js', 'src/workerd.js', 'src/index.js', 'src/hub.js', 'src/wasi.js', 'dist/wasmicro.js', 'dist/core-modules.js'];
+  const esm = ['worker/src/index.js', 'src/workerd.js', 'src/index.js', 'src/hub.js', 'src/wasi.js', 'dist/wasmicro.js', 'dist/core-modules.js', 'dist/variants.js'];
   const wasm = readdirSync(join(root, 'dist'))
     .filter((f) => f.endsWith('.wasm'))
     .map((f) => `dist/${f}`);
