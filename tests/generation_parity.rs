@@ -12,9 +12,12 @@ const NEAR_TIE: f64 = 2e-3;
 /// measured against a float64 run of the same checkpoint (2026-11-23): our encoder output is
 /// 7e-6 from f64 (transformers' f32: 5.7e-6) and our decoder, fed that output, is 1.9e-5 from
 /// f64 — but this random model amplifies an encoder difference ×16 on "Hello world!", so two
-/// faithful f32 runs land 1.5e-4 apart. Greedy ids stay identical.
+/// faithful f32 runs land 1.5e-4 apart. Greedy ids stay identical. mT5 is the same v1.1
+/// architecture (gated GELU, unscaled attention): when attention's products moved to the
+/// `[k][n]` kernel (another f32 summation order), its worst case went from below 1e-4 to
+/// 1.07e-4 on the mixed-script input, so it shares v1.1's tolerance.
 fn logit_tolerance(name: &str) -> f32 {
-    if name == "t5_v1_1" { 2e-4 } else { 1e-4 }
+    if matches!(name, "t5_v1_1" | "mt5") { 2e-4 } else { 1e-4 }
 }
 
 fn greedy(max_new_tokens: u32) -> GenerateOptions {

@@ -14,6 +14,13 @@ use std::time::Instant;
 use wasmicro_kernels::matmul::{linear, matmul_kn};
 use wasmicro_kernels::quant::{linear_q8, quantize_rows};
 
+/// The number after `flag` on the command line (the wasi runner passes arguments, not the
+/// environment).
+fn arg(flag: &str) -> Option<usize> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
+}
+
 /// Best of `runs` timings of `f`, in seconds.
 fn best_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
     (0..runs)
@@ -165,7 +172,7 @@ fn main() {
     println!();
     println!("| shape | rows×k×n | layout | ms | GFLOP/s | % of peak | weight GB/s |");
     println!("|---|---|---|---:|---:|---:|---:|");
-    let shapes = &shapes[..std::env::var("SHAPES").map_or(shapes.len(), |v| v.parse().unwrap())];
+    let shapes = &shapes[..arg("--shapes").unwrap_or(shapes.len()).min(shapes.len())];
     for (s, int8) in shapes.iter().map(|s| (s, false)).chain(shapes.iter().map(|s| (s, true))) {
         let x = values(s.rows * s.k, 1);
         let w = values(s.k * s.n, 2);
@@ -206,6 +213,41 @@ fn main() {
         );
     }
     decode_pass();
+    minilm_pass();
+}
+
+/// The matmuls of one MiniLM-L6 sentence (19 tokens) with distinct weights per layer, as the
+/// model runs them: 88 MB of f32 weights (22 MB int8) read once per pass, not from the caches
+/// as in the table above.
+fn minilm_pass() {
+    let (e, layers) = (384, 6);
+    let rows: usize = arg("--rows").unwrap_or(19);
+    let shapes = [(e, e), (e, e), (e, e), (e, e), (e, 4 * e), (4 * e, e)];
+    let weights: Vec<Vec<f32>> = (0..layers).flat_map(|_| shapes.iter().map(|&(k, n)| values(k * n, 9))).collect();
+    let x = values(rows * 4 * e, 11);
+    let mut out = vec![0.0f32; rows * 4 * e];
+    let flops: f64 = shapes.iter().map(|&(k, n)| 2.0 * (rows * k * n) as f64).sum::<f64>() * layers as f64;
+    let seconds = best_seconds(20, || {
+        for (w, &(k, n)) in weights.iter().zip(shapes.iter().cycle()) {
+            linear(&x[..rows * k], w, None, k, &mut out[..rows * n]);
+        }
+        black_box(&out);
+    });
+    let quantized: Vec<(Vec<i8>, Vec<f32>)> =
+        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_rows(w, k)).collect();
+    let q_seconds = best_seconds(20, || {
+        for ((q, scales), &(k, n)) in quantized.iter().zip(shapes.iter().cycle()) {
+            linear_q8(&x[..rows * k], q, scales, None, k, &mut out[..rows * n]);
+        }
+        black_box(&out);
+    });
+    println!(
+        "MiniLM-L6 sentence of {rows} tokens, matmuls only (weights from memory): f32 {:.2} ms ({:.1} GFLOP/s), int8 {:.2} ms ({:.1} GOP/s)",
+        seconds * 1e3,
+        flops / seconds / 1e9,
+        q_seconds * 1e3,
+        flops / q_seconds / 1e9
+    );
 }
 
 /// One decoding step's matmuls of a GPT-2-small-shaped model with distinct weights per layer

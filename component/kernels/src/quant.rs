@@ -76,6 +76,10 @@ pub fn linear_q8(x: &[f32], q: &[i8], scales: &[f32], bias: Option<&[f32]>, k: u
     );
     let mut xq = Vec::new();
     let x_scales = quantize_activations(x, k, &mut xq);
+    // Whole blocks of 4 rows for the SIMD body (which would otherwise copy them to pad).
+    if rows > 1 {
+        xq.resize(rows.next_multiple_of(4) * k, 0);
+    }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     simd::products(&xq, q, k, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -175,17 +179,19 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = q.len() / k;
+        let out_rows = out.len().checked_div(n_out).unwrap_or(0);
         let mut n = 0;
         while n < n_out {
             let group = if n + C <= n_out { C } else { 1 };
             let mut r = rows.start;
             while r + R <= rows.end {
                 let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
+                let kept = out_rows.saturating_sub(r).min(R);
                 if group == C {
                     let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
-                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
+                    // SAFETY: rows r..r+R of x and outputs n..n+C exist (the caller checked shapes).
                     let sums = unsafe { block::<R, C>(x, xs, q, ws, k) };
-                    for i in 0..R {
+                    for i in 0..kept {
                         for c in 0..C {
                             out[(r + i) * n_out + n + c] = sums[i][c] as f32;
                         }
@@ -193,7 +199,7 @@ pub mod simd {
                 } else {
                     // SAFETY: as above, for the single output n.
                     let sums = unsafe { block::<R, 1>(x, xs, q, [n * k], k) };
-                    for i in 0..R {
+                    for i in 0..kept {
                         out[(r + i) * n_out + n] = sums[i][0] as f32;
                     }
                 }
@@ -203,23 +209,35 @@ pub mod simd {
         }
     }
 
-    /// Rows per tile, as in `matmul::simd::linear`.
-    const TILE_ROWS: usize = 16;
+    /// Most rows per tile, as in `matmul::simd::linear`.
+    const TILE_ROWS: usize = 32;
 
+    /// The rows of `out` from the rows of `x`, which may be followed by zero rows up to a
+    /// multiple of 4 (`linear_q8` pads them; otherwise they are padded here): the last rows
+    /// join the last tile as a padded block rather than take a pass over the weights alone.
     pub fn products(x: &[i16], q: &[i8], k: usize, out: &mut [f32]) {
-        let rows = x.len() / k;
-        let full = rows - rows % 4;
+        let n_out = q.len() / k;
+        let rows = out.len().checked_div(n_out).unwrap_or(0);
+        if rows == 1 {
+            for (o, weights) in out.iter_mut().zip(q.chunks_exact(k)) {
+                *o = dot(&x[..k], weights) as f32;
+            }
+            return;
+        }
+        let blocks = rows.next_multiple_of(4);
+        let padded;
+        let x = if x.len() >= blocks * k {
+            x
+        } else {
+            padded = crate::zero_padded(x, blocks * k);
+            &padded[..]
+        };
+        let tile_rows = crate::balanced_tile(blocks, TILE_ROWS);
         let mut start = 0;
-        while start < full {
-            let end = (start + TILE_ROWS).min(full);
+        while start < blocks {
+            let end = (start + tile_rows).min(blocks);
             tile::<4, 3>(x, start..end, q, k, out);
             start = end;
-        }
-        let n_out = q.len() / k;
-        for r in full..rows {
-            for (n, weights) in q.chunks_exact(k).enumerate() {
-                out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights) as f32;
-            }
         }
     }
 
@@ -302,7 +320,17 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
-        for (rows, k, n) in [(1, 3, 1), (7, 37, 13), (8, 64, 8), (5, 384, 6), (1, 3072, 5), (9, 16, 7)] {
+        for (rows, k, n) in [
+            (1, 3, 1),
+            (7, 37, 13),
+            (8, 64, 8),
+            (5, 384, 6),
+            (1, 3072, 5),
+            (9, 16, 7),
+            (70, 24, 7),
+            (33, 8, 5),
+            (2, 8, 4),
+        ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
             let (q, _) = quantize_rows(&w, k);
