@@ -71,12 +71,14 @@ pub(crate) mod testing {
 /// Rows per tile when `rows` (a multiple of 4) are cut into the fewest tiles of at most `max`
 /// rows, of equal size (a multiple of 4): each tile streams the whole weight matrix, so 20 rows
 /// are one tile of 20, not 16 + 4 (a second pass over the weights for 4 rows).
+#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
 pub(crate) fn balanced_tile(rows: usize, max: usize) -> usize {
     let tiles = rows.div_ceil(max).max(1);
     rows.div_ceil(tiles).next_multiple_of(4)
 }
 
 /// `values` followed by zeros up to `len`.
+#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
 pub(crate) fn zero_padded<T: Copy + Default>(values: &[T], len: usize) -> alloc::vec::Vec<T> {
     let mut padded = alloc::vec::Vec::with_capacity(len);
     padded.extend_from_slice(values);
