@@ -266,6 +266,15 @@ impl Checkpoint {
     /// `[in][out]` Conv1D weights, transposed here to the `[out][in]` the int8 kernel reads
     /// (the tied embedding table, already `[vocab][width]`, excepted).
     pub fn quantize_int8(&mut self, conv1d: bool) {
+        // Grow the heap once for all the int8 matrices: in V8 every memory.grow the allocator
+        // makes on its own (one per matrix or so) cost about a millisecond, 40 ms of a load.
+        let int8_bytes: usize = self
+            .tensors
+            .iter()
+            .filter(|(name, entry)| entry.shape.len() == 2 && is_product_weight(name) && self.quantized(name).is_none())
+            .map(|(_, entry)| entry.shape[0] * entry.shape[1] + 8 * entry.shape[0].max(entry.shape[1]) + 64)
+            .sum();
+        drop(Vec::<u8>::with_capacity(int8_bytes));
         let mut quantized = Vec::new();
         for (name, entry) in &self.tensors {
             let &[rows, cols] = entry.shape.as_slice() else { continue };

@@ -35,10 +35,10 @@ pub fn quantize_rows(w: &[f32], k: usize) -> (Vec<i8>, Vec<f32>) {
     let mut values = Vec::with_capacity(rows * k);
     let mut scales = Vec::with_capacity(rows);
     for row in w.chunks_exact(k) {
-        let max = crate::math::max(row.iter().map(|v| v.abs()));
+        let max = max_abs(row);
         let scale = if max > 0.0 { max / WEIGHT_LIMIT } else { 1.0 };
         let inverse = WEIGHT_LIMIT / if max > 0.0 { max } else { 1.0 };
-        values.extend(row.iter().map(|&v| round_to_int(v * inverse).clamp(-127, 127) as i8));
+        push_rounded(row, inverse, &mut values);
         scales.push(scale);
     }
     (values, scales)
@@ -52,12 +52,81 @@ pub fn quantize_activations(x: &[f32], k: usize, out: &mut Vec<i16>) -> Vec<f32>
     out.reserve(x.len());
     let mut scales = Vec::with_capacity(x.len() / k);
     for row in x.chunks_exact(k) {
-        let max = crate::math::max(row.iter().map(|v| v.abs()));
+        let max = max_abs(row);
         let inverse = if max > 0.0 { limit / max } else { 0.0 };
-        out.extend(row.iter().map(|&v| round_to_int(v * inverse) as i16));
+        push_rounded(row, inverse, out);
         scales.push(if max > 0.0 { max / limit } else { 0.0 });
     }
     scales
+}
+
+/// The largest |v| of `row` (NaN ignored), four lanes at a time where SIMD128 is compiled in:
+/// the maximum of magnitudes does not depend on the order it is taken in.
+fn max_abs(row: &[f32]) -> f32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let n4 = row.len() & !3;
+        let mut lanes = f32x4_splat(f32::NEG_INFINITY);
+        for chunk in row[..n4].chunks_exact(4) {
+            // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
+            let v = f32x4_abs(unsafe { v128_load(chunk.as_ptr() as *const v128) });
+            // pmax(a, b) is `a < b ? b : a`: a NaN lane never replaces the maximum, as below.
+            lanes = f32x4_pmax(lanes, v);
+        }
+        let folded = [
+            f32x4_extract_lane::<0>(lanes),
+            f32x4_extract_lane::<1>(lanes),
+            f32x4_extract_lane::<2>(lanes),
+            f32x4_extract_lane::<3>(lanes),
+        ];
+        crate::math::max(folded.into_iter().chain(row[n4..].iter().map(|v| v.abs())))
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    crate::math::max(row.iter().map(|v| v.abs()))
+}
+
+/// An integer type quantized values are stored in: `round_to_int` clamped to its range.
+trait Quantized: Copy {
+    fn from_rounded(value: i32) -> Self;
+}
+
+impl Quantized for i8 {
+    /// Weights use `[-127, 127]`: -128 is never produced.
+    fn from_rounded(value: i32) -> i8 {
+        value.clamp(-127, 127) as i8
+    }
+}
+
+impl Quantized for i16 {
+    fn from_rounded(value: i32) -> i16 {
+        value.clamp(i16::MIN as i32, i16::MAX as i32) as i16
+    }
+}
+
+/// Appends `round_to_int(v · inverse)` of each value to `out`. The SIMD body rounds four
+/// lanes with the same operations (|x| + 0.5, floor, the sign put back, saturating
+/// conversion), so both bodies give the same integers.
+fn push_rounded<T: Quantized>(row: &[f32], inverse: f32, out: &mut Vec<T>) {
+    out.reserve(row.len());
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let row = {
+        use core::arch::wasm32::*;
+        let n4 = row.len() & !3;
+        let scale = f32x4_splat(inverse);
+        let mut lanes = [0i32; 4];
+        for chunk in row[..n4].chunks_exact(4) {
+            // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
+            let x = f32x4_mul(unsafe { v128_load(chunk.as_ptr() as *const v128) }, scale);
+            let magnitude = f32x4_floor(f32x4_add(f32x4_abs(x), f32x4_splat(0.5)));
+            let rounded = v128_or(magnitude, v128_and(x, f32x4_splat(-0.0)));
+            // SAFETY: `lanes` holds 4 i32s.
+            unsafe { v128_store(lanes.as_mut_ptr() as *mut v128, i32x4_trunc_sat_f32x4(rounded)) };
+            out.extend(lanes.iter().map(|&v| T::from_rounded(v)));
+        }
+        &row[n4..]
+    };
+    out.extend(row.iter().map(|&v| T::from_rounded(round_to_int(v * inverse))));
 }
 
 /// `out[r][n] = (x[r] · q[n]) · x_scale[r] · scale[n] + bias[n]` for `x: [rows][k]` (f32,
@@ -341,5 +410,20 @@ mod tests {
             simd::products(&xq, &q, k, &mut v);
             assert_eq!(s, v, "({rows},{k},{n})");
         }
+    }
+
+    #[test]
+    fn rounding_of_both_bodies_matches_round_to_int_on_ties_signs_and_extremes() {
+        let mut row = values(37, 5, 3.0);
+        row.extend([0.5, -0.5, 1.5, -1.5, 2.5, -2.5, -0.0, 0.0, f32::NAN, 1e12, -1e12, 126.5, -127.49]);
+        let (mut narrow, mut wide): (Vec<i8>, Vec<i16>) = (Vec::new(), Vec::new());
+        push_rounded(&row, 1.0, &mut narrow);
+        push_rounded(&row, 1.0, &mut wide);
+        let expected: Vec<i32> = row.iter().map(|&v| round_to_int(v)).collect();
+        assert_eq!(narrow, expected.iter().map(|&v| v.clamp(-127, 127) as i8).collect::<Vec<_>>());
+        assert_eq!(wide, expected.iter().map(|&v| v.clamp(-32768, 32767) as i16).collect::<Vec<_>>());
+        assert_eq!(&expected[37..45], [1, -1, 2, -2, 3, -3, 0, 0]);
+        let finite: Vec<f32> = row.iter().copied().filter(|v| !v.is_nan()).collect();
+        assert_eq!(max_abs(&row), finite.iter().fold(0.0f32, |m, v| m.max(v.abs())));
     }
 }
