@@ -67,35 +67,3 @@ pub(crate) mod testing {
         value.copysign(x)
     }
 }
-
-/// Rows per tile when `rows` (a multiple of 4) are cut into the fewest tiles of at most `max`
-/// rows, of equal size (a multiple of 4): each tile streams the whole weight matrix, so 20 rows
-/// are one tile of 20, not 16 + 4 (a second pass over the weights for 4 rows).
-#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
-pub(crate) fn balanced_tile(rows: usize, max: usize) -> usize {
-    let tiles = rows.div_ceil(max).max(1);
-    rows.div_ceil(tiles).next_multiple_of(4)
-}
-
-/// `values` followed by zeros up to `len`.
-#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
-pub(crate) fn zero_padded<T: Copy + Default>(values: &[T], len: usize) -> alloc::vec::Vec<T> {
-    let mut padded = alloc::vec::Vec::with_capacity(len);
-    padded.extend_from_slice(values);
-    padded.resize(len, T::default());
-    padded
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn balanced_tiles_are_few_equal_and_whole_blocks() {
-        // (rows, most per tile) → rows per tile
-        for (rows, max, tile) in
-            [(4, 32, 4), (20, 32, 20), (32, 32, 32), (36, 32, 20), (64, 32, 32), (72, 32, 24), (600, 32, 32)]
-        {
-            assert_eq!(super::balanced_tile(rows, max), tile, "{rows} rows");
-        }
-        assert_eq!(super::zero_padded(&[1, 2], 4), [1, 2, 0, 0]);
-    }
-}

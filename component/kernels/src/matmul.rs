@@ -163,9 +163,8 @@ pub mod simd {
     const LINEAR_COLS: usize = 3;
     const LINEAR_COLS_ONE_ROW: usize = 8;
 
-    /// Rows `rows` (a multiple of R) × every output: each group of C weight rows is loaded once
-    /// and reused across every row block, so it stays in L1. `x` may hold zero rows past the
-    /// last row of `out` (padding to a block): their outputs are computed and dropped.
+    /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
+    /// loaded once and reused across every row block, so it stays in L1.
     #[inline(always)]
     fn tile<const R: usize, const C: usize>(
         x: &[f32],
@@ -176,19 +175,17 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = w.len() / k;
-        let out_rows = out.len().checked_div(n_out).unwrap_or(0);
         let mut n = 0;
         while n < n_out {
             let group = if n + C <= n_out { C } else { 1 };
             let mut r = rows.start;
             while r + R <= rows.end {
                 let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
-                let kept = out_rows.saturating_sub(r).min(R);
                 if group == C {
                     let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
-                    // SAFETY: rows r..r+R of x and outputs n..n+C exist (the caller checked shapes).
+                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
                     let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
-                    for i in 0..kept {
+                    for i in 0..R {
                         for c in 0..C {
                             out[(r + i) * n_out + n + c] = super::with_bias(sums[i][c], bias, n + c);
                         }
@@ -196,7 +193,7 @@ pub mod simd {
                 } else {
                     // SAFETY: as above, for the single output n.
                     let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
-                    for i in 0..kept {
+                    for i in 0..R {
                         out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
                     }
                 }
@@ -357,34 +354,20 @@ pub mod simd {
         }
     }
 
-    /// Most rows per tile: the tile's inputs stay in L1/L2 while the weights stream through
-    /// once per tile. Measured with `examples/gemm_bench.rs`'s pass over a MiniLM sentence with
-    /// weights from memory (the model's case, unlike the table's cached weights): 16-row
-    /// tiles made 20 rows two passes over every matrix (16 + 4), 40% slower than 24 rows.
-    const TILE_ROWS: usize = 32;
+    /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once.
+    const TILE_ROWS: usize = 16;
 
     pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
-        if rows == 1 {
-            tile::<1, LINEAR_COLS_ONE_ROW>(x, 0..1, w, bias, k, out);
-            return;
-        }
-        // Rows past a multiple of 4 join the last tile as a block padded with zero rows:
-        // a separate pass over the weights for them cost more than the padding's work.
-        let blocks = rows.next_multiple_of(4);
-        let padded;
-        let x = if blocks == rows {
-            x
-        } else {
-            padded = crate::zero_padded(x, blocks * k);
-            &padded[..]
-        };
-        let tile_rows = crate::balanced_tile(blocks, TILE_ROWS);
+        let full = rows - rows % 4;
         let mut start = 0;
-        while start < blocks {
-            let end = (start + tile_rows).min(blocks);
+        while start < full {
+            let end = (start + TILE_ROWS).min(full);
             tile::<4, LINEAR_COLS>(x, start..end, w, bias, k, out);
             start = end;
+        }
+        if full < rows {
+            tile::<1, LINEAR_COLS_ONE_ROW>(x, full..rows, w, bias, k, out);
         }
     }
 }

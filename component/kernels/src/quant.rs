@@ -87,8 +87,17 @@ fn max_abs(row: &[f32]) -> f32 {
 }
 
 /// An integer type quantized values are stored in: `round_to_int` clamped to its range.
-trait Quantized: Copy {
+trait Quantized: Copy + Default {
     fn from_rounded(value: i32) -> Self;
+    /// Values per SIMD store.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    const LANES: usize;
+    /// Stores `LANES` rounded values given as i32x4 vectors, saturated as `from_rounded` clamps.
+    ///
+    /// # Safety
+    /// `dst` has room for `LANES` values.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    unsafe fn store(rounded: [core::arch::wasm32::v128; 4], dst: *mut Self);
 }
 
 impl Quantized for i8 {
@@ -96,37 +105,65 @@ impl Quantized for i8 {
     fn from_rounded(value: i32) -> i8 {
         value.clamp(-127, 127) as i8
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    const LANES: usize = 16;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    unsafe fn store(r: [core::arch::wasm32::v128; 4], dst: *mut i8) {
+        use core::arch::wasm32::*;
+        // Saturating narrows clamp to [-128, 127]; the max makes that [-127, 127].
+        let bytes = i8x16_narrow_i16x8(i16x8_narrow_i32x4(r[0], r[1]), i16x8_narrow_i32x4(r[2], r[3]));
+        // SAFETY: the caller gives room for 16 bytes.
+        unsafe { v128_store(dst as *mut v128, i8x16_max(bytes, i8x16_splat(-127))) };
+    }
 }
 
 impl Quantized for i16 {
     fn from_rounded(value: i32) -> i16 {
         value.clamp(i16::MIN as i32, i16::MAX as i32) as i16
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    const LANES: usize = 8;
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    unsafe fn store(r: [core::arch::wasm32::v128; 4], dst: *mut i16) {
+        use core::arch::wasm32::*;
+        // SAFETY: the caller gives room for 8 values.
+        unsafe { v128_store(dst as *mut v128, i16x8_narrow_i32x4(r[0], r[1])) };
+    }
 }
 
-/// Appends `round_to_int(v · inverse)` of each value to `out`. The SIMD body rounds four
-/// lanes with the same operations (|x| + 0.5, floor, the sign put back, saturating
-/// conversion), so both bodies give the same integers.
+/// Appends `round_to_int(v · inverse)` of each value to `out`, clamped to `T`. The SIMD body
+/// rounds four lanes with the same operations (|x| + 0.5, floor, the sign put back,
+/// saturating conversion and narrowing), so both bodies give the same integers.
 fn push_rounded<T: Quantized>(row: &[f32], inverse: f32, out: &mut Vec<T>) {
-    out.reserve(row.len());
+    let start = out.len();
+    out.resize(start + row.len(), T::default());
+    let dst = &mut out[start..];
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    let row = {
+    let done = {
         use core::arch::wasm32::*;
-        let n4 = row.len() & !3;
         let scale = f32x4_splat(inverse);
-        let mut lanes = [0i32; 4];
-        for chunk in row[..n4].chunks_exact(4) {
-            // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
-            let x = f32x4_mul(unsafe { v128_load(chunk.as_ptr() as *const v128) }, scale);
+        let round = |four: &[f32]| {
+            // SAFETY: `four` holds 4 floats; v128 loads need no alignment.
+            let x = f32x4_mul(unsafe { v128_load(four.as_ptr() as *const v128) }, scale);
             let magnitude = f32x4_floor(f32x4_add(f32x4_abs(x), f32x4_splat(0.5)));
-            let rounded = v128_or(magnitude, v128_and(x, f32x4_splat(-0.0)));
-            // SAFETY: `lanes` holds 4 i32s.
-            unsafe { v128_store(lanes.as_mut_ptr() as *mut v128, i32x4_trunc_sat_f32x4(rounded)) };
-            out.extend(lanes.iter().map(|&v| T::from_rounded(v)));
+            i32x4_trunc_sat_f32x4(v128_or(magnitude, v128_and(x, f32x4_splat(-0.0))))
+        };
+        let whole = row.len() - row.len() % T::LANES;
+        for (chunk, d) in row[..whole].chunks_exact(T::LANES).zip(dst.chunks_exact_mut(T::LANES)) {
+            let rounded =
+                core::array::from_fn(
+                    |i| if 4 * i < T::LANES { round(&chunk[4 * i..4 * i + 4]) } else { i32x4_splat(0) },
+                );
+            // SAFETY: `d` holds LANES values.
+            unsafe { T::store(rounded, d.as_mut_ptr()) };
         }
-        &row[n4..]
+        whole
     };
-    out.extend(row.iter().map(|&v| T::from_rounded(round_to_int(v * inverse))));
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = 0;
+    for (d, &v) in dst[done..].iter_mut().zip(&row[done..]) {
+        *d = T::from_rounded(round_to_int(v * inverse));
+    }
 }
 
 /// `out[r][n] = (x[r] · q[n]) · x_scale[r] · scale[n] + bias[n]` for `x: [rows][k]` (f32,
@@ -145,10 +182,6 @@ pub fn linear_q8(x: &[f32], q: &[i8], scales: &[f32], bias: Option<&[f32]>, k: u
     );
     let mut xq = Vec::new();
     let x_scales = quantize_activations(x, k, &mut xq);
-    // Whole blocks of 4 rows for the SIMD body (which would otherwise copy them to pad).
-    if rows > 1 {
-        xq.resize(rows.next_multiple_of(4) * k, 0);
-    }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     simd::products(&xq, q, k, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -248,19 +281,17 @@ pub mod simd {
         out: &mut [f32],
     ) {
         let n_out = q.len() / k;
-        let out_rows = out.len().checked_div(n_out).unwrap_or(0);
         let mut n = 0;
         while n < n_out {
             let group = if n + C <= n_out { C } else { 1 };
             let mut r = rows.start;
             while r + R <= rows.end {
                 let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
-                let kept = out_rows.saturating_sub(r).min(R);
                 if group == C {
                     let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
-                    // SAFETY: rows r..r+R of x and outputs n..n+C exist (the caller checked shapes).
+                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
                     let sums = unsafe { block::<R, C>(x, xs, q, ws, k) };
-                    for i in 0..kept {
+                    for i in 0..R {
                         for c in 0..C {
                             out[(r + i) * n_out + n + c] = sums[i][c] as f32;
                         }
@@ -268,7 +299,7 @@ pub mod simd {
                 } else {
                     // SAFETY: as above, for the single output n.
                     let sums = unsafe { block::<R, 1>(x, xs, q, [n * k], k) };
-                    for i in 0..kept {
+                    for i in 0..R {
                         out[(r + i) * n_out + n] = sums[i][0] as f32;
                     }
                 }
@@ -278,35 +309,23 @@ pub mod simd {
         }
     }
 
-    /// Most rows per tile, as in `matmul::simd::linear`.
-    const TILE_ROWS: usize = 32;
+    /// Rows per tile, as in `matmul::simd::linear`.
+    const TILE_ROWS: usize = 16;
 
-    /// The rows of `out` from the rows of `x`, which may be followed by zero rows up to a
-    /// multiple of 4 (`linear_q8` pads them; otherwise they are padded here): the last rows
-    /// join the last tile as a padded block rather than take a pass over the weights alone.
     pub fn products(x: &[i16], q: &[i8], k: usize, out: &mut [f32]) {
-        let n_out = q.len() / k;
-        let rows = out.len().checked_div(n_out).unwrap_or(0);
-        if rows == 1 {
-            for (o, weights) in out.iter_mut().zip(q.chunks_exact(k)) {
-                *o = dot(&x[..k], weights) as f32;
-            }
-            return;
-        }
-        let blocks = rows.next_multiple_of(4);
-        let padded;
-        let x = if x.len() >= blocks * k {
-            x
-        } else {
-            padded = crate::zero_padded(x, blocks * k);
-            &padded[..]
-        };
-        let tile_rows = crate::balanced_tile(blocks, TILE_ROWS);
+        let rows = x.len() / k;
+        let full = rows - rows % 4;
         let mut start = 0;
-        while start < blocks {
-            let end = (start + tile_rows).min(blocks);
+        while start < full {
+            let end = (start + TILE_ROWS).min(full);
             tile::<4, 3>(x, start..end, q, k, out);
             start = end;
+        }
+        let n_out = q.len() / k;
+        for r in full..rows {
+            for (n, weights) in q.chunks_exact(k).enumerate() {
+                out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights) as f32;
+            }
         }
     }
 
