@@ -22,7 +22,18 @@ import {
   readModelDir,
 } from '../src/index.js';
 import { tinyGpt2 } from './tiny-gpt2.js';
-import { fixture, hostCli, hostEmbed, hostRun, maxAbsDiff, minilmDir, parityTexts, readJson } from './support.js';
+import {
+  NEAR_TIE,
+  fixture,
+  hostCli,
+  hostEmbed,
+  hostRun,
+  maxAbsDiff,
+  minilmDir,
+  parityTexts,
+  readJson,
+  tinyDecoderReferences,
+} from './support.js';
 
 const encode = (s) => new TextEncoder().encode(s);
 
@@ -477,25 +488,20 @@ describe('decoders: generate and stream (a tiny GPT-2 made by test/tiny-gpt2.js,
   });
 
   test("the tiny decoders' greedy text equals transformers' (fixtures/tiny/*/reference.json)", async (t) => {
-    const root = fixture('tiny');
-    if (!existsSync(root)) return t.skip('fixtures/tiny is not there');
-    const NEAR_TIE = 2e-3; // below this top-1/top-2 logit gap, f32 round-off may pick the other token
+    const decoders = tinyDecoderReferences();
+    if (decoders.length === 0) return t.skip('fixtures/tiny is not there');
     const report = [];
-    for (const name of readdirSync(root).sort()) {
-      const path = join(root, name, 'reference.json');
-      if (!existsSync(path)) continue;
-      const reference = readJson(path);
-      if (!reference.cases?.[0]?.greedy_text) continue;
+    for (const { name, dir, cases } of decoders) {
       let decoder;
       try {
-        decoder = await loadFromDir(join(root, name));
+        decoder = await loadFromDir(dir);
       } catch (e) {
         assert.ok(e instanceof UnsupportedArchitectureError, `${name}: ${e}`);
         report.push(`${name}: ${e.kind}`);
         continue;
       }
       let exact = 0;
-      for (const c of reference.cases) {
+      for (const c of cases) {
         const prompt = c.prompt ?? c.text;
         assert.deepEqual([...decoder.tokenize(prompt)], c.input_ids, `${name}: ids of ${JSON.stringify(prompt)}`);
         const chunks = [];
@@ -506,7 +512,7 @@ describe('decoders: generate and stream (a tiny GPT-2 made by test/tiny-gpt2.js,
           exact++;
         }
       }
-      report.push(`${name}: ${exact}/${reference.cases.length} continuations equal (the rest have a near-tie)`);
+      report.push(`${name}: ${exact}/${cases.length} continuations equal (the rest have a near-tie)`);
     }
     console.log(`# ${report.join('; ')}`);
   });

@@ -1,7 +1,7 @@
 // Shared by the suites: where the model, the fixtures and the Rust host's CLI are, and the
 // host's own output to compare with.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,4 +107,22 @@ export function parityTexts() {
   const reference = fixture('reference/minilm_embeddings.json');
   const texts = existsSync(reference) ? readJson(reference).cases.map((c) => c.text) : [];
   return [...texts, ...bench, ...extra];
+}
+
+/** Below this top-1/top-2 logit gap, f32 round-off may legitimately pick the other token. */
+export const NEAR_TIE = 2e-3;
+
+/**
+ * The tiny decoders with greedy references (fixtures/tiny/NAME/reference.json, made by
+ * transformers): `[{ name, dir, cases }]`, sorted by name; empty without fixtures/tiny.
+ */
+export function tinyDecoderReferences() {
+  const root = fixture('tiny');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort()
+    .map((name) => ({ name, dir: join(root, name), path: join(root, name, 'reference.json') }))
+    .filter(({ path }) => existsSync(path))
+    .map(({ name, dir, path }) => ({ name, dir, cases: readJson(path).cases ?? [] }))
+    .filter(({ cases }) => cases[0]?.greedy_text);
 }
