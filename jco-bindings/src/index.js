@@ -166,13 +166,19 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
   0xfd, 0x85, 0x02, 0x0b,
 ]);
 
+let relaxedSimdValidates;
+
 /** Whether this engine validates relaxed SIMD (Node ≥ 22, Chromium ≥ 114, workerd). */
 export function relaxedSimdSupported() {
-  try {
-    return WebAssembly.validate(RELAXED_SIMD_PROBE);
-  } catch {
-    return false;
+  // The engine does not change while the page or process lives: validated once.
+  if (relaxedSimdValidates === undefined) {
+    try {
+      relaxedSimdValidates = WebAssembly.validate(RELAXED_SIMD_PROBE);
+    } catch {
+      relaxedSimdValidates = false;
+    }
   }
+  return relaxedSimdValidates;
 }
 
 const RELAXED_CORE = 'wasmicro.relaxed.core.wasm';
@@ -188,12 +194,11 @@ function simdBuild(simd = 'auto') {
     throw new InvalidInputError(`options.simd must be 'auto', 'relaxed' or 'simd128', not ${JSON.stringify(simd)}`);
   }
   if (simd === 'simd128') return 'simd128';
-  const usable = relaxedSimdSupported() && relaxedAvailable();
+  const supported = relaxedSimdSupported();
+  const usable = supported && relaxedAvailable();
   if (simd === 'relaxed' && !usable) {
     throw new UnsupportedError(
-      relaxedSimdSupported()
-        ? 'this package was built without the relaxed-SIMD component'
-        : 'this engine does not validate relaxed SIMD',
+      supported ? 'this package was built without the relaxed-SIMD component' : 'this engine does not validate relaxed SIMD',
     );
   }
   return usable ? 'relaxed' : 'simd128';
