@@ -39,12 +39,12 @@ Hub semantics, as huggingface_hub's file_download.py expects them:
   GET /api/models/{repo}/tree/{rev}[/{path}][?recursive=true]   [{"type", "path", "oid", "size", "lfs"?}]
 
 Control (main listener only):
-  POST /_control/fault   {"path": SUFFIX, "kind": "drop"|"truncate"|"bad-etag", "times": N}
+  POST /_control/fault   {"path": SUFFIX, "kind": "drop"|"truncate"|"bad-etag"|"slow", "times": N}
       the next N responses that carry the bytes of a file whose request path ends with SUFFIX
       (e.g. "tiny-bert/resolve/main/config.json" or "model.safetensors") are broken:
       drop = half the body then the connection is reset; truncate = all but the last ~10% of the
       body (at least 1 byte short) then close; bad-etag = full length but bytes whose hash is not
-      the ETag.
+      the ETag; slow = the right bytes, 1.5 s late (a sibling download still running).
   GET  /_control/requests   {"<request path>": count} for every request except /_control ones
   GET  /_control/log        [{"method", "path", "status", "range", "authorization", "listener"}]
   POST /_control/reset      clears faults, counts and the log
@@ -63,6 +63,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit, parse_qs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SLOW_SECONDS = 1.5  # long enough that a client which stops waiting for it finishes first
 DEFAULT_TOKEN = "hf_test_token"
 LFS_EXTENSIONS = (".safetensors", ".bin", ".onnx", ".msgpack", ".h5", ".model", ".ot", ".pt", ".gguf")
 LFS_MIN_SIZE = 10 * 1024 * 1024
@@ -293,7 +294,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 fault = json.loads(body or b"{}")
                 kind = fault["kind"]
-                if kind not in ("drop", "truncate", "bad-etag") or not isinstance(fault["path"], str):
+                if kind not in ("drop", "truncate", "bad-etag", "slow") or not isinstance(fault["path"], str):
                     raise ValueError(kind)
                 entry = {"path": fault["path"], "kind": kind, "times": int(fault.get("times", 1))}
             except (ValueError, KeyError, TypeError) as e:
@@ -473,7 +474,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        if fault == "drop":
+        if fault == "slow":
+            time.sleep(SLOW_SECONDS)
+            self.wfile.write(body)
+        elif fault == "drop":
             self.wfile.write(body[: len(body) // 2])
             # Let the first half reach the client before the reset (a reset discards data the
             # client has not read yet), so that a resume has something to resume from.

@@ -171,6 +171,17 @@ export function hubCacheDir() {
 // HTTP
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Like `Promise.all`, but settles only after every task has: when one file fails, its siblings
+ * still finish (or fail) first, so nothing writes to the cache after the caller saw the error.
+ */
+async function allSettled(tasks) {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => r.value);
+}
 const isRedirect = (res) => res.status >= 300 && res.status < 400 && res.headers.has('location');
 
 /**
@@ -535,7 +546,7 @@ async function nodeHubFiles(ctx, repo, revision, cacheDir) {
   const names = selectHubFiles(info.names, where);
   const files = new Map();
   const read = async (name) => files.set(name, new Uint8Array(await fs.readFile(await ensure(name))));
-  await Promise.all(names.map(read));
+  await allSettled(names.map(read));
   if (files.has(WEIGHTS_INDEX)) {
     const shards = shardNames(files.get(WEIGHTS_INDEX), where);
     const missing = shards.filter((s) => !info.names.includes(s));
@@ -660,7 +671,7 @@ async function webHubFiles(ctx, repo, revision, cache) {
 
   const names = selectHubFiles(info.names, where);
   const files = new Map();
-  await Promise.all(names.map(async (n) => files.set(n, await fetchOne(n))));
+  await allSettled(names.map(async (n) => files.set(n, await fetchOne(n))));
   if (files.has(WEIGHTS_INDEX)) {
     for (const shard of shardNames(files.get(WEIGHTS_INDEX), where)) files.set(shard, await fetchOne(shard));
   }
@@ -698,7 +709,7 @@ async function bucketFiles(ctx, bucket, prefix, where) {
     return bytes;
   };
   const candidates = [...HUB_MODEL_FILES, WEIGHTS];
-  const found = await Promise.all(candidates.map(get));
+  const found = await allSettled(candidates.map(get));
   const files = new Map();
   candidates.forEach((name, i) => found[i] && files.set(name, found[i]));
   if (!files.has(WEIGHTS)) {

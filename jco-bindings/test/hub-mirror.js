@@ -54,7 +54,7 @@ export async function startMirror() {
     requests: () => control('requests'),
     /** Every request since the last reset: `{ method, path, status, range, authorization, listener }`. */
     log: () => control('log'),
-    /** Makes the next `times` requests of `path` fail: "drop", "truncate" or "bad-etag". */
+    /** Breaks the next `times` requests of `path`: "drop", "truncate", "bad-etag", or "slow" (late). */
     fault: (path, kind, times = 1) => control('fault', { path, kind, times }),
     reset: () => control('reset', {}),
     stop: async () => {

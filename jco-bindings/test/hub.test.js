@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import {
   HUB_MODEL_FILES,
   HubError,
@@ -36,6 +36,9 @@ const fast = { retryDelayMs: 10 };
 before(async () => {
   mirror = await startMirror();
 });
+
+// A test that failed half-way must not leave its faults to the next one.
+beforeEach(() => mirror.reset());
 
 after(async () => {
   await mirror?.stop();
@@ -280,17 +283,38 @@ test('faults that persist: a clear error, and no corrupt file in the cache', asy
     if (kind === 'bad-etag') assertCacheSound(cacheDir);
     else {
       // What did arrive is kept as a `.incomplete` prefix, for a later run to resume.
-      for (const name of readdirSync(join(storage, 'blobs')).filter((n) => n.endsWith('.incomplete'))) {
-        const part = readFileSync(join(storage, 'blobs', name));
-        const whole = readFileSync(fixture('tiny/bert/model.safetensors'));
-        assert.ok(part.length < whole.length && whole.subarray(0, part.length).equals(part), `${kind}: ${name}`);
-      }
+      const whole = readFileSync(fixture('tiny/bert/model.safetensors'));
+      const name = `${createHash('sha256').update(whole).digest('hex')}.incomplete`;
+      const part = readFileSync(join(storage, 'blobs', name));
+      assert.ok(part.length < whole.length && whole.subarray(0, part.length).equals(part), `${kind}: ${name}`);
     }
     // Once the mirror behaves, the next load completes (resuming what arrived).
     await mirror.reset();
     assertSameEmbeddings(await loadFromHub(BERT, { endpoint: mirror.url, cacheDir }), await loadFromDir(fixture('tiny/bert')));
     assertCacheSound(cacheDir);
   }
+});
+
+/** `{ path: size }` of everything under `dir` (symlinks as themselves). */
+function listing(dir) {
+  const entries = readdirSync(dir, { recursive: true }).map(String).sort();
+  return Object.fromEntries(entries.map((p) => [p, lstatSync(join(dir, p)).size]));
+}
+
+test('a failed load returns only after its other downloads ended: the cache does not change afterwards', async () => {
+  const cacheDir = tempCache();
+  await mirror.reset();
+  await mirror.fault('model.safetensors', 'drop', 100);
+  await mirror.fault('tokenizer.json', 'slow', 1);
+  await assert.rejects(loadFromHub(BERT, { endpoint: mirror.url, cacheDir, retries: 0, ...fast }), /model\.safetensors/);
+  const atError = listing(cacheDir);
+  assert.ok(
+    Object.keys(atError).some((p) => /\/snapshots\/[^/]+\/tokenizer\.json$/.test(p)),
+    `the slow tokenizer.json was awaited: ${JSON.stringify(atError)}`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // longer than the mirror's "slow"
+  assert.deepEqual(listing(cacheDir), atError);
+  await mirror.reset();
 });
 
 test('offline: HF_HUB_OFFLINE=1 or { offline: true } load from the cache without a request', async () => {
