@@ -9,7 +9,7 @@
 //!
 //! For `linear`, every output element is computed by the same sequence of operations: four lane sums over
 //! `k` in steps of 4, reduced as `(l0 + l2) + (l1 + l3)`, then the `k % 4` tail in order, then
-//! the bias. The SIMD body blocks 4 rows × 4 outputs (16 accumulators) and the scalar body
+//! the bias. The SIMD body blocks 2 rows × 4 outputs (8 accumulators) and the scalar body
 //! keeps four named lanes, but neither changes that sequence, so results do not depend on the
 //! body, the blocking, or the other rows in the batch.
 
@@ -157,10 +157,14 @@ pub mod simd {
         out
     }
 
-    /// Weight rows per register block of `linear`: 4 input rows × 3 weight rows keep 12
-    /// accumulators and the 4 operands of a step within the 16 vector registers of x86-64
-    /// (4 × 4 spills); a lone input row takes 8 weight rows, 8 independent sums.
-    const LINEAR_COLS: usize = 3;
+    /// The register block of `linear`: 2 input rows × 4 weight rows. A block must hold its
+    /// accumulators, the operands of a step (LLVM loads them all first) and one product in
+    /// flight within 15 vector registers, because V8 keeps xmm15 as scratch: 2 × 4 needs
+    /// 8 + 6 + 1. The 4 × 3 block used before needs 20: V8 spilled 4 accumulators and a row
+    /// to the stack on every step, and ran MiniLM ~20% slower (f32, Node 20; Cranelift
+    /// also preferred 2 × 4). A lone input row takes 8 weight rows, 8 independent sums.
+    const LINEAR_ROWS: usize = 2;
+    const LINEAR_COLS: usize = 4;
     const LINEAR_COLS_ONE_ROW: usize = 8;
 
     /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
@@ -234,10 +238,12 @@ pub mod simd {
         acc
     }
 
-    /// Rows handled by one register block of `matmul_kn`, and rows per tile: a 16-column strip
-    /// of the weights is read once per tile, not once per block (tile and chunk sizes measured
-    /// with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512, 32 × 512 and 16 × 256).
-    const KN_BLOCK_ROWS: usize = 4;
+    /// Rows handled by one register block of `matmul_kn` (2 rows × 16 columns: 8 accumulators,
+    /// 4 weight vectors, 2 splats and a product fit V8's 15 registers, as in `linear`), and rows
+    /// per tile: a 16-column strip of the weights is read once per tile, not once per block
+    /// (tile and chunk sizes measured with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512,
+    /// 32 × 512 and 16 × 256).
+    const KN_BLOCK_ROWS: usize = 2;
     const KN_TILE_ROWS: usize = 64;
     /// Weight rows per pass over the strips: a strip's share (256 × 64 bytes) stays in L1
     /// across the tile's row blocks even for GPT-2's 3,072-wide inner dimension.
@@ -257,7 +263,7 @@ pub mod simd {
         }
     }
 
-    /// Register-blocked rows (a multiple of 4) × every column, in chunks of `k`: partial sums
+    /// Register-blocked rows (a multiple of `KN_BLOCK_ROWS`) × every column, in chunks of `k`: partial sums
     /// wait in `out` between chunks (as f32, which is what the register held), so every output
     /// still adds its products in `kk` order from zero.
     fn strips_kn(x: &[f32], rows: core::ops::Range<usize>, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
@@ -354,16 +360,17 @@ pub mod simd {
         }
     }
 
-    /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once.
+    /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once
+    /// (8, 16 and 32 measured alike in Node 20).
     const TILE_ROWS: usize = 16;
 
     pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
-        let full = rows - rows % 4;
+        let full = rows - rows % LINEAR_ROWS;
         let mut start = 0;
         while start < full {
             let end = (start + TILE_ROWS).min(full);
-            tile::<4, LINEAR_COLS>(x, start..end, w, bias, k, out);
+            tile::<LINEAR_ROWS, LINEAR_COLS>(x, start..end, w, bias, k, out);
             start = end;
         }
         if full < rows {
