@@ -238,12 +238,12 @@ pub mod simd {
         acc
     }
 
-    /// Rows handled by one register block of `matmul_kn` (2 rows × 16 columns: 8 accumulators,
-    /// 4 weight vectors, 2 splats and a product fit V8's 15 registers, as in `linear`), and rows
-    /// per tile: a 16-column strip of the weights is read once per tile, not once per block
-    /// (tile and chunk sizes measured with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512,
-    /// 32 × 512 and 16 × 256).
-    const KN_BLOCK_ROWS: usize = 2;
+    /// Rows handled by one register block of `matmul_kn`, and rows per tile: a 16-column strip
+    /// of the weights is read once per tile, not once per block (tile and chunk sizes measured
+    /// with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512, 32 × 512 and 16 × 256). 4 rows
+    /// need more than V8's 15 vector registers, yet 2 rows (which fit) ran GPT-2's prompt
+    /// shapes slower in V8 (each weight vector then serves 2 rows instead of 4).
+    const KN_BLOCK_ROWS: usize = 4;
     const KN_TILE_ROWS: usize = 64;
     /// Weight rows per pass over the strips: a strip's share (256 × 64 bytes) stays in L1
     /// across the tile's row blocks even for GPT-2's 3,072-wide inner dimension.
