@@ -44,74 +44,62 @@ mod probe {
     const STEPS: usize = 100_000;
     const CALLS: usize = 60;
 
-    /// The best rate of `body` over its calls, in units of 1e9 per second.
-    fn best_rate<const N: usize>(body: fn(&mut [v128; N]), acc: &mut [v128; N], units_per_step: usize) -> f64 {
+    /// `STEPS` times `acc[j] ← step(acc[j])` for every accumulator. Each step depends on the
+    /// last through the accumulator, so nothing can be hoisted out of the loop.
+    #[inline(never)]
+    fn steps<const N: usize>(acc: &mut [v128; N], step: impl Fn(v128) -> v128) {
+        let mut a = *acc;
+        for _ in 0..STEPS {
+            for v in a.iter_mut() {
+                *v = step(*v);
+            }
+        }
+        *acc = a;
+    }
+
+    /// `(N, the best rate of `steps` over its calls)`, in units of 1e9 per second, for a step
+    /// worth `units` per accumulator.
+    fn rate<const N: usize>(
+        init: impl Fn(usize) -> v128,
+        step: impl Fn(v128) -> v128 + Copy,
+        units: usize,
+    ) -> (usize, f64) {
+        let mut acc: [v128; N] = core::array::from_fn(init);
         let mut best = f64::INFINITY;
         for _ in 0..CALLS {
             let start = Instant::now();
-            body(acc);
+            steps(&mut acc, step);
             best = best.min(start.elapsed().as_secs_f64());
         }
-        black_box(acc);
-        (STEPS * units_per_step) as f64 / best / 1e9
+        black_box(&acc);
+        (N, (STEPS * N * units) as f64 / best / 1e9)
     }
 
     /// The peak is the best over several accumulator counts: too few leave each chain's
     /// latency exposed, too many spill to the stack (V8 has 15 vector registers for wasm,
     /// Cranelift 16; with 16 accumulators this probe ran at 2/3 of its 12-accumulator speed
     /// under wasmtime and so understated the peak by half). Returns (rate, accumulators).
-    fn best_of(rates: [(usize, f64); 4]) -> (f64, usize) {
+    fn best_of(init: impl Fn(usize) -> v128 + Copy, step: impl Fn(v128) -> v128 + Copy, units: usize) -> (f64, usize) {
+        let rates = [
+            rate::<8>(init, step, units),
+            rate::<10>(init, step, units),
+            rate::<12>(init, step, units),
+            rate::<16>(init, step, units),
+        ];
         rates.into_iter().map(|(n, r)| (r, n)).fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a })
     }
 
-    /// Every accumulator `a ← a + a·b` (f32x4 mul, then add: 8 flops). Each step depends on the
-    /// last through `a`, so nothing can be hoisted out of the loop.
-    #[inline(never)]
-    fn mul_add_body<const N: usize>(acc: &mut [v128; N]) {
-        let b = black_box(f32x4_splat(0.999_999));
-        let mut a = *acc;
-        for _ in 0..STEPS {
-            for v in a.iter_mut() {
-                *v = f32x4_add(*v, f32x4_mul(*v, b));
-            }
-        }
-        *acc = a;
-    }
-
-    fn mul_add_n<const N: usize>() -> (usize, f64) {
-        let mut acc: [v128; N] = core::array::from_fn(|i| f32x4_splat(i as f32));
-        (N, best_rate(mul_add_body::<N>, &mut acc, N * 8))
-    }
-
-    /// f32x4 mul+add: (GFLOP/s, accumulators).
+    /// f32x4 mul+add, `a ← a + a·b` (8 flops): (GFLOP/s, accumulators).
     pub fn mul_add() -> (f64, usize) {
-        best_of([mul_add_n::<8>(), mul_add_n::<10>(), mul_add_n::<12>(), mul_add_n::<16>()])
+        let b = black_box(f32x4_splat(0.999_999));
+        best_of(|i| f32x4_splat(i as f32), move |a| f32x4_add(a, f32x4_mul(a, b)), 8)
     }
 
-    /// Every accumulator `a ← relaxed_madd(a, b, c)` (8 flops).
-    #[cfg(target_feature = "relaxed-simd")]
-    #[inline(never)]
-    fn relaxed_madd_body<const N: usize>(acc: &mut [v128; N]) {
-        let (b, c) = (black_box(f32x4_splat(0.999_999)), black_box(f32x4_splat(1e-7)));
-        let mut a = *acc;
-        for _ in 0..STEPS {
-            for v in a.iter_mut() {
-                *v = f32x4_relaxed_madd(*v, b, c);
-            }
-        }
-        *acc = a;
-    }
-
-    #[cfg(target_feature = "relaxed-simd")]
-    fn relaxed_madd_n<const N: usize>() -> (usize, f64) {
-        let mut acc: [v128; N] = core::array::from_fn(|i| f32x4_splat(i as f32));
-        (N, best_rate(relaxed_madd_body::<N>, &mut acc, N * 8))
-    }
-
-    /// `f32x4.relaxed_madd`: (GFLOP/s, accumulators).
+    /// `f32x4.relaxed_madd`, `a ← a·b + c` (8 flops): (GFLOP/s, accumulators).
     #[cfg(target_feature = "relaxed-simd")]
     pub fn relaxed_madd() -> Option<(f64, usize)> {
-        Some(best_of([relaxed_madd_n::<8>(), relaxed_madd_n::<10>(), relaxed_madd_n::<12>(), relaxed_madd_n::<16>()]))
+        let (b, c) = (black_box(f32x4_splat(0.999_999)), black_box(f32x4_splat(1e-7)));
+        Some(best_of(|i| f32x4_splat(i as f32), move |a| f32x4_relaxed_madd(a, b, c), 8))
     }
 
     #[cfg(not(target_feature = "relaxed-simd"))]
@@ -119,29 +107,12 @@ mod probe {
         None
     }
 
-    /// Every accumulator `a ← a + dot(a, b)` (`i32x4.dot_i16x8_s` on the accumulator's own
-    /// bits, then add: 8 multiplies + 8 adds; wrapping is harmless). Feeding the accumulator
-    /// back matters: a dot of two loop-invariant operands was hoisted out of the loop.
-    #[inline(never)]
-    fn dot_body<const N: usize>(acc: &mut [v128; N]) {
-        let b = black_box(i16x8_splat(3));
-        let mut a = *acc;
-        for _ in 0..STEPS {
-            for v in a.iter_mut() {
-                *v = i32x4_add(*v, i32x4_dot_i16x8(*v, b));
-            }
-        }
-        *acc = a;
-    }
-
-    fn dot_n<const N: usize>() -> (usize, f64) {
-        let mut acc: [v128; N] = core::array::from_fn(|i| i32x4_splat(i as i32));
-        (N, best_rate(dot_body::<N>, &mut acc, N * 16))
-    }
-
-    /// `i32x4.dot_i16x8_s`+add: (GOP/s, accumulators).
+    /// `i32x4.dot_i16x8_s`+add on the accumulator's own bits, `a ← a + dot(a, b)` (8 multiplies
+    /// and 8 adds; wrapping is harmless): (GOP/s, accumulators). Feeding the accumulator back
+    /// matters: a dot of two loop-invariant operands was hoisted out of the loop.
     pub fn dot_i16() -> (f64, usize) {
-        best_of([dot_n::<8>(), dot_n::<10>(), dot_n::<12>(), dot_n::<16>()])
+        let b = black_box(i16x8_splat(3));
+        best_of(|i| i32x4_splat(i as i32), move |a| i32x4_add(a, i32x4_dot_i16x8(a, b)), 16)
     }
 
     /// Reads 256 MB (far beyond any cache) with 4 independent sums: GB/s, the bound for
