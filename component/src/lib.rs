@@ -174,6 +174,9 @@ impl Model {
         if options.int8 {
             // GPT-2 stores its matrices as Conv1D, `[in][out]`; the others as `nn.Linear`.
             checkpoint.quantize_int8(model_type == "gpt2");
+        } else if model_type != "gpt2" {
+            // GPT-2's matrices are Conv1D (`[in][out]`), read as they lie by `matmul_kn`.
+            checkpoint.pack_linear_weights();
         }
         // Each family binds its weights once here, so that a missing or misshapen tensor fails
         // the load rather than a later call.

@@ -11,7 +11,7 @@
 //!     cargo run --release -p wasmicro-kernels --example gemm_bench --target wasm32-wasip2
 use std::hint::black_box;
 use std::time::Instant;
-use wasmicro_kernels::matmul::{linear, matmul_kn};
+use wasmicro_kernels::matmul::{linear, linear_packed, matmul_kn, pack_rows};
 use wasmicro_kernels::quant::{linear_q8, quantize_rows};
 
 /// The number after `flag` on the command line (the wasi runner passes arguments, not the
@@ -138,8 +138,18 @@ struct Shape {
     rows: usize,
     k: usize,
     n: usize,
-    /// GPT-2's Conv1D layout `[k][n]` instead of Linear's `[n][k]`.
-    conv1d: bool,
+    layout: Layout,
+}
+
+/// How the models hold a matrix of that shape (`Model::load_with` decides).
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    /// `nn.Linear` weights reordered at load (`matmul::pack_rows`, `linear_packed`).
+    Packed,
+    /// `nn.Linear`'s `[n][k]` where it lies: tied language-model heads (`linear`).
+    Linear,
+    /// GPT-2's Conv1D `[k][n]` (`matmul_kn`).
+    Conv1d,
 }
 
 fn values(n: usize, seed: u32) -> Vec<f32> {
@@ -173,24 +183,24 @@ fn main() {
     let peak = (f64::NAN, f64::NAN);
 
     let shapes = [
-        Shape { name: "tail 1", rows: 21, k: 384, n: 1536, conv1d: false },
-        Shape { name: "tail 2", rows: 22, k: 384, n: 1536, conv1d: false },
-        Shape { name: "tail 3", rows: 23, k: 384, n: 1536, conv1d: false },
-        Shape { name: "tail 0", rows: 24, k: 384, n: 1536, conv1d: false },
-        Shape { name: "tail 1 of 5", rows: 5, k: 384, n: 1536, conv1d: false },
-        Shape { name: "MiniLM q/k/v/o, 1 sentence", rows: 23, k: 384, n: 384, conv1d: false },
-        Shape { name: "MiniLM FFN up, 1 sentence", rows: 23, k: 384, n: 1536, conv1d: false },
-        Shape { name: "MiniLM FFN down, 1 sentence", rows: 23, k: 1536, n: 384, conv1d: false },
-        Shape { name: "MiniLM q/k/v/o, batch 32", rows: 600, k: 384, n: 384, conv1d: false },
-        Shape { name: "MiniLM FFN up, batch 32", rows: 600, k: 384, n: 1536, conv1d: false },
-        Shape { name: "MiniLM FFN down, batch 32", rows: 600, k: 1536, n: 384, conv1d: false },
-        Shape { name: "MiniLM FFN up, 256 tokens", rows: 256, k: 384, n: 1536, conv1d: false },
-        Shape { name: "GPT-2 c_attn, 64-token prompt", rows: 64, k: 768, n: 2304, conv1d: true },
-        Shape { name: "GPT-2 c_fc, 64-token prompt", rows: 64, k: 768, n: 3072, conv1d: true },
-        Shape { name: "GPT-2 c_proj (mlp), 64-token prompt", rows: 64, k: 3072, n: 768, conv1d: true },
-        Shape { name: "GPT-2 c_attn, decode 1 token", rows: 1, k: 768, n: 2304, conv1d: true },
-        Shape { name: "GPT-2 c_fc, decode 1 token", rows: 1, k: 768, n: 3072, conv1d: true },
-        Shape { name: "GPT-2 lm_head, decode 1 token", rows: 1, k: 768, n: 50257, conv1d: false },
+        Shape { name: "tail 1", rows: 21, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "tail 2", rows: 22, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "tail 3", rows: 23, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "tail 0", rows: 24, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "tail 1 of 5", rows: 5, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "MiniLM q/k/v/o, 1 sentence", rows: 23, k: 384, n: 384, layout: Layout::Packed },
+        Shape { name: "MiniLM FFN up, 1 sentence", rows: 23, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "MiniLM FFN down, 1 sentence", rows: 23, k: 1536, n: 384, layout: Layout::Packed },
+        Shape { name: "MiniLM q/k/v/o, batch 32", rows: 600, k: 384, n: 384, layout: Layout::Packed },
+        Shape { name: "MiniLM FFN up, batch 32", rows: 600, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "MiniLM FFN down, batch 32", rows: 600, k: 1536, n: 384, layout: Layout::Packed },
+        Shape { name: "MiniLM FFN up, 256 tokens", rows: 256, k: 384, n: 1536, layout: Layout::Packed },
+        Shape { name: "GPT-2 c_attn, 64-token prompt", rows: 64, k: 768, n: 2304, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 c_fc, 64-token prompt", rows: 64, k: 768, n: 3072, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 c_proj (mlp), 64-token prompt", rows: 64, k: 3072, n: 768, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 c_attn, decode 1 token", rows: 1, k: 768, n: 2304, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 c_fc, decode 1 token", rows: 1, k: 768, n: 3072, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 lm_head, decode 1 token", rows: 1, k: 768, n: 50257, layout: Layout::Linear },
     ];
     println!();
     println!("| shape | rows×k×n | layout | ms | GFLOP/s | % of peak | weight GB/s |");
@@ -204,13 +214,14 @@ fn main() {
         let flops = 2.0 * (s.rows * s.k * s.n) as f64;
         let runs = ((4e9 / flops) as usize).clamp(5, 400);
         let (q, scales) = quantize_rows(&w, s.k);
+        let mut packed = w.clone();
+        pack_rows(&mut packed, s.k);
         let seconds = best_seconds(runs, || {
-            if int8 {
-                linear_q8(black_box(&x), black_box(&q), &scales, Some(&bias), s.k, &mut out);
-            } else if s.conv1d {
-                matmul_kn(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out);
-            } else {
-                linear(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out);
+            match (int8, s.layout) {
+                (true, _) => linear_q8(black_box(&x), black_box(&q), &scales, Some(&bias), s.k, &mut out),
+                (false, Layout::Conv1d) => matmul_kn(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out),
+                (false, Layout::Linear) => linear(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out),
+                (false, Layout::Packed) => linear_packed(black_box(&x), black_box(&packed), Some(&bias), s.k, &mut out),
             }
             black_box(&out);
         });
@@ -222,12 +233,11 @@ fn main() {
             s.rows,
             s.k,
             s.n,
-            if int8 {
-                "int8 [n][k]"
-            } else if s.conv1d {
-                "[k][n]"
-            } else {
-                "[n][k]"
+            match (int8, s.layout) {
+                (true, _) => "int8 [n][k]",
+                (false, Layout::Conv1d) => "[k][n]",
+                (false, Layout::Linear) => "[n][k]",
+                (false, Layout::Packed) => "[n][k] packed",
             },
             seconds * 1e3,
             gflops,
@@ -247,12 +257,21 @@ fn minilm_pass() {
     let rows: usize = arg("--rows").unwrap_or(19);
     let shapes = [(e, e), (e, e), (e, e), (e, e), (e, 4 * e), (4 * e, e)];
     let weights: Vec<Vec<f32>> = (0..layers).flat_map(|_| shapes.iter().map(|&(k, n)| values(k * n, 9))).collect();
+    let packed: Vec<Vec<f32>> = weights
+        .iter()
+        .zip(shapes.iter().cycle())
+        .map(|(w, &(k, _))| {
+            let mut p = w.clone();
+            pack_rows(&mut p, k);
+            p
+        })
+        .collect();
     let x = values(rows * 4 * e, 11);
     let mut out = vec![0.0f32; rows * 4 * e];
     let flops: f64 = shapes.iter().map(|&(k, n)| 2.0 * (rows * k * n) as f64).sum::<f64>() * layers as f64;
     let seconds = best_seconds(20, || {
-        for (w, &(k, n)) in weights.iter().zip(shapes.iter().cycle()) {
-            linear(&x[..rows * k], w, None, k, &mut out[..rows * n]);
+        for (w, &(k, n)) in packed.iter().zip(shapes.iter().cycle()) {
+            linear_packed(&x[..rows * k], w, None, k, &mut out[..rows * n]);
         }
         black_box(&out);
     });

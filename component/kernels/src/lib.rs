@@ -28,6 +28,22 @@ pub fn add_in_place(x: &mut [f32], residual: &[f32]) {
     }
 }
 
+/// The first `k - k % width` values of each row of `x[..rows · k]`, in blocks of `r` rows with
+/// `width` values of each row in turn: `[block][k / width][r][width]`. A register block then
+/// reads its `r` rows as one stream at constant offsets (see `matmul::pack_rows`).
+pub fn interleave_rows<T: Copy>(x: &[T], rows: usize, k: usize, r: usize, width: usize) -> alloc::vec::Vec<T> {
+    let full = k - k % width;
+    let mut out = alloc::vec::Vec::with_capacity(rows * full);
+    for block in x[..rows * k].chunks_exact(r * k) {
+        for i in (0..full).step_by(width) {
+            for row in block.chunks_exact(k) {
+                out.extend_from_slice(&row[i..i + width]);
+            }
+        }
+    }
+    out
+}
+
 /// Whether the SIMD128 bodies are compiled in.
 pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
 

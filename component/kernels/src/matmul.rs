@@ -31,6 +31,53 @@ pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f
     scalar::linear(x, w, bias, k, out);
 }
 
+/// Weight rows per group of the packed layout (see [`pack_rows`]).
+pub const PACK_ROWS: usize = 4;
+
+/// Reorders `w: [n_out][k]` in place into the layout [`linear_packed`] reads: each full group
+/// of [`PACK_ROWS`] rows becomes `[k / 4][4 rows][4]` (the rows' values in steps of 4, side by
+/// side) followed by the rows' `k % 4` tails; the last `n_out % 4` rows stay as they were.
+/// A register block then reads its 4 weight rows as one stream at constant offsets, which
+/// `wasm-opt --low-memory-unused` folds into the loads, instead of 4 streams with an address
+/// add per load (see `simd::linear_packed`). The values do not change, only their places, and
+/// no other memory is needed than one group's.
+pub fn pack_rows(w: &mut [f32], k: usize) {
+    let k4 = k & !3;
+    let mut group_copy = alloc::vec![0.0f32; PACK_ROWS * k];
+    for group in w.chunks_exact_mut(PACK_ROWS * k) {
+        group_copy.copy_from_slice(group);
+        let mut at = 0;
+        for i in (0..k4).step_by(4) {
+            for row in group_copy.chunks_exact(k) {
+                group[at..at + 4].copy_from_slice(&row[i..i + 4]);
+                at += 4;
+            }
+        }
+        for row in group_copy.chunks_exact(k) {
+            group[at..at + k - k4].copy_from_slice(&row[k4..]);
+            at += k - k4;
+        }
+    }
+}
+
+/// [`linear`] with weights reordered by [`pack_rows`]: the same outputs, bit for bit.
+pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    let rows = x.len().checked_div(k).unwrap_or(0);
+    let n_out = w.len().checked_div(k).unwrap_or(0);
+    assert!(
+        k > 0
+            && x.len() == rows * k
+            && w.len() == n_out * k
+            && out.len() == rows * n_out
+            && bias.is_none_or(|b| b.len() == n_out),
+        "linear_packed: inconsistent shapes"
+    );
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd::linear_packed(x, w, bias, k, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::linear_packed(x, w, bias, k, out);
+}
+
 /// `out[r][n] = Σₖ x[r][k] · w[k][n] + bias[n]` for `w: [k][n_out]` (GPT-2's `Conv1D`).
 pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
     let rows = x.len().checked_div(k).unwrap_or(0);
@@ -96,6 +143,29 @@ pub mod scalar {
             }
         }
     }
+
+    /// `linear` over packed weights: each weight row is gathered back from its group, then
+    /// the same `dot`.
+    pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        let n_out = w.len() / k;
+        let (k4, packed) = (k & !3, n_out - n_out % super::PACK_ROWS);
+        let mut weights = alloc::vec![0.0f32; k];
+        for n in 0..n_out {
+            if n < packed {
+                let group = &w[(n - n % 4) * k..][..4 * k];
+                let r = n % 4;
+                for i in (0..k4).step_by(4) {
+                    weights[i..i + 4].copy_from_slice(&group[4 * i + 4 * r..][..4]);
+                }
+                weights[k4..].copy_from_slice(&group[4 * k4 + r * (k - k4)..][..k - k4]);
+            } else {
+                weights.copy_from_slice(&w[n * k..(n + 1) * k]);
+            }
+            for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
+                out_row[n] = super::with_bias(dot(row, &weights), bias, n);
+            }
+        }
+    }
 }
 
 // Register blocks index rows and columns by number: that is the shape of the computation.
@@ -144,9 +214,7 @@ pub mod simd {
         let mut out = [[0.0f32; C]; R];
         for r in 0..R {
             for c in 0..C {
-                let v = acc[r][c];
-                let folded = f32x4_add(v, i32x4_shuffle::<2, 3, 0, 1>(v, v));
-                let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
+                let mut sum = fold(acc[r][c]);
                 for t in k4..k {
                     // SAFETY: t < k, within the bounded rows.
                     sum += unsafe { *xp.add(xs[r] + t) * *wp.add(ws[c] + t) };
@@ -157,15 +225,67 @@ pub mod simd {
         out
     }
 
-    /// The register block of `linear`: 2 input rows × 4 weight rows. A block must hold its
-    /// accumulators, the operands of a step (LLVM loads them all first) and one product in
-    /// flight within 15 vector registers, because V8 keeps xmm15 as scratch: 2 × 4 needs
-    /// 8 + 6 + 1. The 4 × 3 block used before needs 20: V8 spilled 4 accumulators and a row
-    /// to the stack on every step, and ran MiniLM ~20% slower (f32, Node 20; Cranelift
-    /// also preferred 2 × 4). A lone input row takes 8 weight rows, 8 independent sums.
-    const LINEAR_ROWS: usize = 2;
-    const LINEAR_COLS: usize = 4;
-    const LINEAR_COLS_ONE_ROW: usize = 8;
+    /// `(l0 + l2) + (l1 + l3)`: the lane sums of a dot product, in the order both bodies use.
+    #[inline(always)]
+    fn fold(v: v128) -> f32 {
+        let folded = f32x4_add(v, i32x4_shuffle::<2, 3, 0, 1>(v, v));
+        f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded)
+    }
+
+    /// `R` input rows × one packed group of 4 weight rows (`[k / 4][4][4]`, then the rows'
+    /// `k % 4` tails; see `pack_rows`). The rows' first `k & !3` values come interleaved in
+    /// `xi` (`[k / 4][R][4]`; a lone row is its own interleaving), so each step reads two
+    /// streams at constant offsets: 2 address adds where `block` needs one per row (6), which
+    /// is most of the difference between them in V8 and in wasmtime (`examples/gemm_bench.rs`).
+    ///
+    /// # Safety
+    /// `xi` holds `R · (k & !3)` values, `group` holds `4 · k`, and every `xs[r] + k` ≤ `x.len()`.
+    #[inline(always)]
+    unsafe fn block_packed<const R: usize>(
+        xi: *const f32,
+        x: &[f32],
+        xs: [usize; R],
+        group: *const f32,
+        k: usize,
+    ) -> [[f32; 4]; R] {
+        let k4 = k & !3;
+        let mut acc = [[f32x4_splat(0.0); 4]; R];
+        let (mut xp, mut wp) = (xi, group);
+        // SAFETY (all the pointer steps): `xp` walks `xi`'s R · k4 values and `wp` the group's
+        // first 4 · k4, 4 · R and 16 at a time.
+        let end = unsafe { xi.add(R * k4) };
+        while xp < end {
+            let wv: [v128; 4] = core::array::from_fn(|c| unsafe { v128_load(wp.add(4 * c) as *const v128) });
+            for r in 0..R {
+                let xv = unsafe { v128_load(xp.add(4 * r) as *const v128) };
+                for c in 0..4 {
+                    acc[r][c] = mul_add(xv, wv[c], acc[r][c]);
+                }
+            }
+            xp = unsafe { xp.add(4 * R) };
+            wp = unsafe { wp.add(16) };
+        }
+        let mut out = [[0.0f32; 4]; R];
+        for r in 0..R {
+            for c in 0..4 {
+                let mut sum = fold(acc[r][c]);
+                for t in k4..k {
+                    // SAFETY: t < k, within row r and within the group's tails.
+                    sum += unsafe { x[xs[r] + t] * *group.add(4 * k4 + c * (k - k4) + t - k4) };
+                }
+                out[r][c] = sum;
+            }
+        }
+        out
+    }
+
+    /// The register block of `linear` (weights where they lie, which the models use for tied
+    /// heads and the smallest matrices, one row at a time in practice): 1 row × 8 weight rows,
+    /// 8 independent sums. The blocks for many rows are `linear_packed`'s. A block must hold
+    /// its accumulators, the operands of a step (LLVM loads them all first) and one product in
+    /// flight within 15 vector registers, because V8 keeps xmm15 as scratch (the 4 × 3 block
+    /// used before needed 20: V8 spilled 4 accumulators and a row on every step, ~20% slower).
+    const LINEAR_COLS: usize = 8;
 
     /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
     /// loaded once and reused across every row block, so it stays in L1.
@@ -360,21 +480,54 @@ pub mod simd {
         }
     }
 
-    /// Rows per tile: the tile's inputs stay in L2 while the weights stream through once
-    /// (8, 16 and 32 measured alike in Node 20).
+    pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        tile::<1, LINEAR_COLS>(x, 0..x.len() / k, w, bias, k, out);
+    }
+
+    /// Rows per tile of `linear_packed`: the tile's inputs stay in L2 while the weights
+    /// stream through once (8, 16 and 32 measured alike in Node 20; 64 no faster).
     const TILE_ROWS: usize = 16;
 
-    pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-        let rows = x.len() / k;
-        let full = rows - rows % LINEAR_ROWS;
+    pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+        let (rows, n_out, k4) = (x.len() / k, w.len() / k, k & !3);
+        let packed = n_out - n_out % super::PACK_ROWS;
+        let pairs = rows - rows % 2;
+        let xi = crate::interleave_rows(x, pairs, k, 2, 4);
         let mut start = 0;
-        while start < full {
-            let end = (start + TILE_ROWS).min(full);
-            tile::<LINEAR_ROWS, LINEAR_COLS>(x, start..end, w, bias, k, out);
+        while start < pairs {
+            let end = (start + TILE_ROWS).min(pairs);
+            for n in (0..packed).step_by(4) {
+                for r in (start..end).step_by(2) {
+                    // SAFETY: rows r, r + 1 and the group of outputs n..n + 4 exist (shapes
+                    // checked by the caller); `xi` holds 2 · k4 values per pair of rows.
+                    let sums =
+                        unsafe { block_packed::<2>(xi.as_ptr().add(r * k4), x, [r * k, (r + 1) * k], w[n * k..].as_ptr(), k) };
+                    for (i, row) in sums.iter().enumerate() {
+                        for (c, &sum) in row.iter().enumerate() {
+                            out[(r + i) * n_out + n + c] = super::with_bias(sum, bias, n + c);
+                        }
+                    }
+                }
+            }
             start = end;
         }
-        if full < rows {
-            tile::<1, LINEAR_COLS_ONE_ROW>(x, full..rows, w, bias, k, out);
+        if pairs < rows {
+            let r = pairs;
+            for n in (0..packed).step_by(4) {
+                // SAFETY: as above, for the last row, which is its own interleaving.
+                let sums = unsafe { block_packed::<1>(x[r * k..].as_ptr(), x, [r * k], w[n * k..].as_ptr(), k) };
+                for (c, &sum) in sums[0].iter().enumerate() {
+                    out[r * n_out + n + c] = super::with_bias(sum, bias, n + c);
+                }
+            }
+        }
+        // The last `n_out % 4` weight rows, left in place by `pack_rows`.
+        for n in packed..n_out {
+            for r in 0..rows {
+                // SAFETY: row r and weight row n exist.
+                let sum = unsafe { block::<1, 1>(x, [r * k], w, [n * k], k) }[0][0];
+                out[r * n_out + n] = super::with_bias(sum, bias, n);
+            }
         }
     }
 }
@@ -434,6 +587,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn pack_rows_interleaves_groups_of_four_rows_and_keeps_the_rest() {
+        // 5 rows of k = 5: row r holds 10r + column.
+        let mut w: Vec<f32> = (0..5).flat_map(|r| (0..5).map(move |c| (10 * r + c) as f32)).collect();
+        pack_rows(&mut w, 5);
+        #[rustfmt::skip]
+        let expected = [
+            0.0, 1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 13.0, 20.0, 21.0, 22.0, 23.0, 30.0, 31.0, 32.0, 33.0,
+            4.0, 14.0, 24.0, 34.0,
+            40.0, 41.0, 42.0, 43.0, 44.0,
+        ];
+        assert_eq!(w, expected);
+    }
+
+    #[test]
+    fn packed_weights_give_the_same_bits_as_plain_ones() {
+        for (rows, k, n) in [(1, 3, 1), (1, 384, 8), (2, 5, 4), (3, 37, 13), (23, 64, 12), (36, 9, 7), (17, 8, 6)] {
+            let x = values(rows * k, 9, 2.0);
+            let w = values(n * k, 10, 2.0);
+            let b = values(n, 11, 2.0);
+            let mut packed = w.clone();
+            pack_rows(&mut packed, k);
+            let (mut plain_out, mut packed_out) = (vec![0.0; rows * n], vec![0.0; rows * n]);
+            linear(&x, &w, Some(&b), k, &mut plain_out);
+            linear_packed(&x, &packed, Some(&b), k, &mut packed_out);
+            assert_eq!(plain_out, packed_out, "({rows},{k},{n})");
+            scalar::linear_packed(&x, &packed, Some(&b), k, &mut packed_out);
+            assert_eq!(plain_out, packed_out, "scalar ({rows},{k},{n})");
+        }
+    }
+
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
@@ -459,6 +643,11 @@ mod tests {
             scalar::matmul_kn(&x, &w, Some(&b), k, &mut s);
             simd::matmul_kn(&x, &w, Some(&b), k, &mut v);
             assert_eq!(s, v, "kn ({rows},{k},{n})");
+            let mut packed = w.clone();
+            pack_rows(&mut packed, k);
+            scalar::linear_packed(&x, &packed, Some(&b), k, &mut s);
+            simd::linear_packed(&x, &packed, Some(&b), k, &mut v);
+            assert_eq!(s, v, "packed ({rows},{k},{n})");
         }
     }
 }

@@ -220,13 +220,12 @@ pub mod scalar {
 #[allow(clippy::needless_range_loop)]
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd {
-    use alloc::vec::Vec;
     use core::arch::wasm32::*;
 
     /// `R` activation rows × `C` weight rows: `k` in steps of 8 (`i16x8.load8x8_s` widens 8
     /// weights, `i32x4.dot_i16x8_s` multiplies and adds pairs), then the `k % 8` tail.
     /// The rows' first `k & !7` values come interleaved in `xi` (8 of row 0, 8 of row 1, …;
-    /// see [`interleave`]): one stream whose rows sit at constant offsets, which
+    /// see [`crate::interleave_rows`]): one stream whose rows sit at constant offsets, which
     /// `wasm-opt --low-memory-unused` folds into the loads' offset immediates. Each distinct
     /// stream costs an address add per load (V8 cannot fold a wasm `i32.add` into a 64-bit
     /// address), and those adds, not the multiplies, set the pace.
@@ -332,25 +331,10 @@ pub mod simd {
     /// Rows per tile, as in `matmul::simd::linear`.
     const TILE_ROWS: usize = 16;
 
-    /// The first `k & !7` values of each row of `x[..rows · k]`, in blocks of `R` rows with
-    /// 8 values of each row in turn: `[block][k / 8][R][8]`.
-    fn interleave<const R: usize>(x: &[i16], rows: usize, k: usize) -> Vec<i16> {
-        let k8 = k & !7;
-        let mut out = Vec::with_capacity(rows * k8);
-        for block in x[..rows * k].chunks_exact(R * k) {
-            for i in (0..k8).step_by(8) {
-                for row in block.chunks_exact(k) {
-                    out.extend_from_slice(&row[i..i + 8]);
-                }
-            }
-        }
-        out
-    }
-
     pub fn products(x: &[i16], q: &[i8], k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
         let full = rows - rows % BLOCK_ROWS;
-        let xi = interleave::<BLOCK_ROWS>(x, full, k);
+        let xi = crate::interleave_rows(x, full, k, BLOCK_ROWS, 8);
         let mut start = 0;
         while start < full {
             let end = (start + TILE_ROWS).min(full);

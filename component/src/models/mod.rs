@@ -125,6 +125,10 @@ impl<'w> Loader<'w> {
             return Matrix::F32(&[]);
         }
         let shape = if kn { [inputs, outputs] } else { [outputs, inputs] };
+        if ck.is_packed(self.full(name, suffix)) {
+            let found = ck.packed_tensor(&self.name, &shape);
+            return Matrix::Packed(self.record(found));
+        }
         Matrix::F32(self.tensor_with(name, suffix, &shape))
     }
 
@@ -200,6 +204,8 @@ fn push_decimal(out: &mut String, n: usize) {
 #[derive(Clone, Copy)]
 pub enum Matrix<'w> {
     F32(&'w [f32]),
+    /// `[out][in]` reordered by `matmul::pack_rows` (see `Checkpoint::pack_linear_weights`).
+    Packed(&'w [f32]),
     /// Always `[out][in]`, whatever layout the f32 original had.
     Int8(Quantized<'w>),
 }
@@ -218,6 +224,7 @@ impl<'w> Linear<'w> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
         match self.weight {
             Matrix::F32(w) => matmul::linear(x, w, self.bias, self.inputs, &mut out),
+            Matrix::Packed(w) => matmul::linear_packed(x, w, self.bias, self.inputs, &mut out),
             Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, self.bias, self.inputs, &mut out),
         }
         out
@@ -238,6 +245,8 @@ impl<'w> Conv1D<'w> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
         match self.weight {
             Matrix::F32(w) => matmul::matmul_kn(x, w, Some(self.bias), self.inputs, &mut out),
+            // Never made from a Conv1D checkpoint; `[out][in]` like the int8 form if it were.
+            Matrix::Packed(w) => matmul::linear_packed(x, w, Some(self.bias), self.inputs, &mut out),
             Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, Some(self.bias), self.inputs, &mut out),
         }
         out
