@@ -500,8 +500,9 @@ pub mod simd {
                 for r in (start..end).step_by(2) {
                     // SAFETY: rows r, r + 1 and the group of outputs n..n + 4 exist (shapes
                     // checked by the caller); `xi` holds 2 · k4 values per pair of rows.
-                    let sums =
-                        unsafe { block_packed::<2>(xi.as_ptr().add(r * k4), x, [r * k, (r + 1) * k], w[n * k..].as_ptr(), k) };
+                    let sums = unsafe {
+                        block_packed::<2>(xi.as_ptr().add(r * k4), x, [r * k, (r + 1) * k], w[n * k..].as_ptr(), k)
+                    };
                     for (i, row) in sums.iter().enumerate() {
                         for (c, &sum) in row.iter().enumerate() {
                             out[(r + i) * n_out + n + c] = super::with_bias(sum, bias, n + c);
