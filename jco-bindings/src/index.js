@@ -560,15 +560,11 @@ export async function load(files, options = {}) {
       return { name, bytes: await fileBytes(name, value) };
     }),
   );
-  let t0=performance.now();
   const build = simdBuild(options.simd);
   const engine = (await instantiate(coreModules(build), wasiImports(options.print))).engine;
-  globalThis.T_inst=performance.now()-t0;
   let raw;
   try {
-    t0=performance.now();
     raw = engine.loadWithOptions(list, { weights });
-    globalThis.T_load=performance.now()-t0;
   } catch (e) {
     const typed = typedError(e);
     if (typed) throw typed;
