@@ -293,8 +293,8 @@ pub mod simd {
     /// used before needed 20: V8 spilled 4 accumulators and a row on every step, ~20% slower).
     const LINEAR_COLS: usize = 8;
 
-    /// Rows `rows` (a multiple of R) × outputs `outputs`: each group of 4 weight rows is
-    /// loaded once and reused across every row block, so it stays in L1.
+    /// Rows `rows` (a multiple of R) × every output: each group of C weight rows is loaded
+    /// once and reused across every row block, so it stays in L1.
     #[inline(always)]
     fn tile<const R: usize, const C: usize>(
         x: &[f32],
