@@ -21,16 +21,7 @@
 
 /// `out[r][n] = x[r] · w[n] + bias[n]` for `x: [rows][k]`, `w: [n_out][k]`, `out: [rows][n_out]`.
 pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-    let rows = x.len().checked_div(k).unwrap_or(0);
-    let n_out = w.len().checked_div(k).unwrap_or(0);
-    assert!(
-        k > 0
-            && x.len() == rows * k
-            && w.len() == n_out * k
-            && out.len() == rows * n_out
-            && bias.is_none_or(|b| b.len() == n_out),
-        "linear: inconsistent shapes"
-    );
+    assert!(shapes_agree(x, w, bias, k, out), "linear: inconsistent shapes");
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     simd::linear(x, w, bias, k, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -68,16 +59,7 @@ pub fn pack_rows(w: &mut [f32], k: usize) {
 
 /// [`linear`] with weights reordered by [`pack_rows`]: the same outputs, bit for bit.
 pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-    let rows = x.len().checked_div(k).unwrap_or(0);
-    let n_out = w.len().checked_div(k).unwrap_or(0);
-    assert!(
-        k > 0
-            && x.len() == rows * k
-            && w.len() == n_out * k
-            && out.len() == rows * n_out
-            && bias.is_none_or(|b| b.len() == n_out),
-        "linear_packed: inconsistent shapes"
-    );
+    assert!(shapes_agree(x, w, bias, k, out), "linear_packed: inconsistent shapes");
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     simd::linear_packed(x, w, bias, k, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -86,20 +68,24 @@ pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: 
 
 /// `out[r][n] = Σₖ x[r][k] · w[k][n] + bias[n]` for `w: [k][n_out]` (GPT-2's `Conv1D`).
 pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-    let rows = x.len().checked_div(k).unwrap_or(0);
-    let n_out = w.len().checked_div(k).unwrap_or(0);
-    assert!(
-        k > 0
-            && x.len() == rows * k
-            && w.len() == n_out * k
-            && out.len() == rows * n_out
-            && bias.is_none_or(|b| b.len() == n_out),
-        "matmul_kn: inconsistent shapes"
-    );
+    assert!(shapes_agree(x, w, bias, k, out), "matmul_kn: inconsistent shapes");
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     simd::matmul_kn(x, w, bias, k, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     scalar::matmul_kn(x, w, bias, k, out);
+}
+
+/// Whether `x` is `[rows][k]`, `w` holds `n_out` rows (or columns) of `k`, `out` is
+/// `[rows][n_out]` and `bias`, if any, `[n_out]`: the contract of every product here and of
+/// `quant::linear_q8`.
+pub(crate) fn shapes_agree<W>(x: &[f32], w: &[W], bias: Option<&[f32]>, k: usize, out: &[f32]) -> bool {
+    let rows = x.len().checked_div(k).unwrap_or(0);
+    let n_out = w.len().checked_div(k).unwrap_or(0);
+    k > 0
+        && x.len() == rows * k
+        && w.len() == n_out * k
+        && out.len() == rows * n_out
+        && bias.is_none_or(|b| b.len() == n_out)
 }
 
 #[inline(always)]

@@ -169,15 +169,8 @@ fn push_rounded<T: Quantized>(row: &[f32], inverse: f32, out: &mut Vec<T>) {
 /// `out[r][n] = (x[r] · q[n]) · x_scale[r] · scale[n] + bias[n]` for `x: [rows][k]` (f32,
 /// quantized here), `q: [n_out][k]` int8 with per-row `scales`.
 pub fn linear_q8(x: &[f32], q: &[i8], scales: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-    let rows = x.len().checked_div(k).unwrap_or(0);
-    let n_out = q.len().checked_div(k).unwrap_or(0);
     assert!(
-        k > 0
-            && x.len() == rows * k
-            && q.len() == n_out * k
-            && scales.len() == n_out
-            && out.len() == rows * n_out
-            && bias.is_none_or(|b| b.len() == n_out),
+        crate::matmul::shapes_agree(x, q, bias, k, out) && scales.len() == q.len() / k,
         "linear_q8: inconsistent shapes"
     );
     let mut xq = Vec::new();
