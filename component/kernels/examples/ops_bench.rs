@@ -1,5 +1,6 @@
-//! What one all-MiniLM-L6-v2 sentence (19 tokens) costs outside the matrix products: GELU,
-//! LayerNorm and attention for all six layers, timed under wasmtime like `gemm_bench`.
+//! What one all-MiniLM-L6-v2 sentence (19 tokens, or `--tokens N`) costs outside the matrix
+//! products: GELU, LayerNorm and attention for all six layers, timed under wasmtime like
+//! `gemm_bench` (and run the same way).
 use std::hint::black_box;
 use std::time::Instant;
 use wasmicro_kernels::act::Activation;
@@ -17,7 +18,10 @@ fn best_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let (tokens, hidden, inner, heads, layers) = (19, 384, 1536, 12, 6);
+    // The wasi runner passes arguments, not the environment.
+    let args: Vec<String> = std::env::args().collect();
+    let tokens = args.iter().position(|a| a == "--tokens").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(19);
+    let (hidden, inner, heads, layers) = (384, 1536, 12, 6);
     let values = |n: usize| -> Vec<f32> { (0..n).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect() };
     let mut inner_x = values(tokens * inner);
     let gelu = best_ms(50, || {

@@ -199,6 +199,47 @@ pub mod simd {
         sum
     }
 
+    /// `super::max` four lanes at a time: `pmax(acc, v)` keeps `acc` when `v` is NaN, as the
+    /// scalar comparison does, and a maximum does not depend on the order it is taken in.
+    #[inline(always)]
+    pub fn max(x: &[f32]) -> f32 {
+        let n4 = x.len() & !3;
+        let mut acc = f32x4_splat(f32::NEG_INFINITY);
+        for chunk in x[..n4].chunks_exact(4) {
+            // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
+            acc = f32x4_pmax(acc, unsafe { v128_load(chunk.as_ptr() as *const v128) });
+        }
+        let lanes = [
+            f32x4_extract_lane::<0>(acc),
+            f32x4_extract_lane::<1>(acc),
+            f32x4_extract_lane::<2>(acc),
+            f32x4_extract_lane::<3>(acc),
+        ];
+        super::max(lanes.into_iter().chain(x[n4..].iter().copied()))
+    }
+
+    /// `map_in_place` that also returns the `lane_sum` of the new values, in one pass.
+    #[inline(always)]
+    pub fn map_sum_in_place(x: &mut [f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) -> f32 {
+        let n4 = x.len() & !3;
+        let (body, tail) = x.split_at_mut(n4);
+        let mut acc = f32x4_splat(0.0);
+        for chunk in body.chunks_exact_mut(4) {
+            let p = chunk.as_mut_ptr() as *mut v128;
+            // SAFETY: the chunk holds 4 floats; v128 loads and stores need no alignment.
+            let y = f(unsafe { v128_load(p) });
+            unsafe { v128_store(p, y) };
+            acc = f32x4_add(acc, y);
+        }
+        let folded = f32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
+        let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
+        for v in tail {
+            *v = f_tail(*v);
+            sum += *v;
+        }
+        sum
+    }
+
     /// Applies `f` to every element in place, `f_tail` to the `len % 4` last ones.
     #[inline(always)]
     pub fn map_in_place(x: &mut [f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) {
@@ -331,6 +372,22 @@ mod tests {
         assert_eq!(max(values.iter().copied()), values.iter().copied().fold(f32::NEG_INFINITY, f32::max));
         assert_eq!(max(core::iter::empty()), f32::NEG_INFINITY);
         assert_eq!(max([f32::NAN, -1.0].into_iter()), -1.0);
+    }
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[test]
+    fn simd_max_passes_over_nans_and_finds_the_maximum_in_any_lane_or_the_tail() {
+        for n in [0, 1, 3, 4, 7, 8, 13] {
+            for at in 0..n {
+                let mut x: Vec<f32> = (0..n).map(|i| -(i as f32)).collect();
+                x[at] = 9.5;
+                x[(at + 1) % n] = f32::NAN;
+                // With one value, that value is the NaN.
+                let expected = if n == 1 { f32::NEG_INFINITY } else { 9.5 };
+                assert_eq!(simd::max(&x), expected, "n {n}, maximum at {at}");
+            }
+        }
+        assert_eq!(simd::max(&[f32::NAN; 5]), f32::NEG_INFINITY);
     }
 
     fn ulps(a: f32, b: f32) -> u32 {

@@ -217,6 +217,21 @@ pub mod simd {
         out
     }
 
+    /// Four values as one vector.
+    #[inline(always)]
+    fn load4(four: &[f32]) -> v128 {
+        assert!(four.len() == 4);
+        // SAFETY: four floats are 16 readable bytes; v128_load has no alignment requirement.
+        unsafe { v128_load(four.as_ptr() as *const v128) }
+    }
+
+    #[inline(always)]
+    fn store4(four: &mut [f32], v: v128) {
+        assert!(four.len() == 4);
+        // SAFETY: as in `load4`, for writing.
+        unsafe { v128_store(four.as_mut_ptr() as *mut v128, v) }
+    }
+
     /// `(l0 + l2) + (l1 + l3)`: the lane sums of a dot product, in the order both bodies use.
     #[inline(always)]
     fn fold(v: v128) -> f32 {
@@ -350,13 +365,16 @@ pub mod simd {
         acc
     }
 
-    /// Rows handled by one register block of `matmul_kn`, and rows per tile: a 16-column strip
-    /// of the weights is read once per tile, not once per block (tile and chunk sizes measured
-    /// with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512, 32 × 512 and 16 × 256). 4 rows
-    /// need more than V8's 15 vector registers, yet 2 rows (which fit) ran GPT-2's prompt
-    /// shapes slower in V8 (each weight vector then serves 2 rows instead of 4).
+    /// Rows and 4-column vectors handled by one register block of `matmul_kn`, and rows per
+    /// tile: a strip of `4 · KN_VECS` weight columns is read once per tile, not once per block
+    /// (tile and chunk sizes measured with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512,
+    /// 32 × 512 and 16 × 256). 4 × 4 vectors need more than V8's 15 vector registers, yet 2 × 4
+    /// (which fit) ran GPT-2's prompt shapes slower in V8 (each weight vector then serves 2 rows
+    /// instead of 4); 4 × 2, 5 × 2 and 2 × 4 ran MiniLM's 256-token attention within this
+    /// machine's noise of 4 × 4 (Node 20 and wasmtime, 2026-11-23).
     const KN_BLOCK_ROWS: usize = 4;
-    const KN_TILE_ROWS: usize = 64;
+    const KN_VECS: usize = 4;
+    const KN_TILE_ROWS: usize = 16 * KN_BLOCK_ROWS;
     /// Weight rows per pass over the strips: a strip's share (256 × 64 bytes) stays in L1
     /// across the tile's row blocks even for GPT-2's 3,072-wide inner dimension.
     const KN_K_CHUNK: usize = 256;
@@ -380,46 +398,40 @@ pub mod simd {
     /// still adds its products in `kk` order from zero.
     fn strips_kn(x: &[f32], rows: core::ops::Range<usize>, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
-        let n16 = n_out - n_out % 16;
+        let in_strips = n_out - n_out % (4 * KN_VECS);
         let mut k0 = 0;
         while k0 < k {
             let ks = k0..(k0 + KN_K_CHUNK).min(k);
             let last = ks.end == k;
-            for n in (0..n16).step_by(16) {
+            for n in (0..in_strips).step_by(4 * KN_VECS) {
                 for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
                     let at = |r: usize, c: usize| (r0 + r) * n_out + n + 4 * c;
-                    let init: [[v128; 4]; KN_BLOCK_ROWS] = core::array::from_fn(|r| {
+                    let init: [[v128; KN_VECS]; KN_BLOCK_ROWS] = core::array::from_fn(|r| {
                         core::array::from_fn(|c| {
-                            if k0 == 0 {
-                                f32x4_splat(0.0)
-                            } else {
-                                let o = &out[at(r, c)..at(r, c) + 4];
-                                f32x4(o[0], o[1], o[2], o[3])
-                            }
+                            if k0 == 0 { f32x4_splat(0.0) } else { load4(&out[at(r, c)..at(r, c) + 4]) }
                         })
                     });
-                    // SAFETY: rows r0..r0+4 and columns n..n+16 exist (the caller checked shapes).
-                    let acc = unsafe { block_kn::<KN_BLOCK_ROWS, 4>(x, r0, w, n, ks.clone(), k, init) };
+                    // SAFETY: the block's rows and columns exist (the caller checked shapes).
+                    let acc = unsafe { block_kn::<KN_BLOCK_ROWS, KN_VECS>(x, r0, w, n, ks.clone(), k, init) };
+                    // Whole vectors out: adding the bias lane by lane rounds as the scalar sum
+                    // would (extracting 64 lanes one by one cost more than attention's 32-step
+                    // score blocks themselves).
                     for (r, row) in acc.iter().enumerate() {
                         for (c, &v) in row.iter().enumerate() {
-                            let lanes = [
-                                f32x4_extract_lane::<0>(v),
-                                f32x4_extract_lane::<1>(v),
-                                f32x4_extract_lane::<2>(v),
-                                f32x4_extract_lane::<3>(v),
-                            ];
-                            for (j, lane) in lanes.into_iter().enumerate() {
-                                let col = n + 4 * c + j;
-                                out[at(r, c) + j] = if last { super::with_bias(lane, bias, col) } else { lane };
-                            }
+                            let col = n + 4 * c;
+                            let v = match bias {
+                                Some(b) if last => f32x4_add(v, load4(&b[col..col + 4])),
+                                _ => v,
+                            };
+                            store4(&mut out[at(r, c)..at(r, c) + 4], v);
                         }
                     }
                 }
             }
             k0 = ks.end;
         }
-        // The last n_out % 16 outputs: the same operations, one lane at a time.
-        for col in n16..n_out {
+        // The outputs beyond the last strip: the same operations, one lane at a time.
+        for col in in_strips..n_out {
             for r in rows.clone() {
                 let mut sum = 0.0f32;
                 for kk in 0..k {
@@ -625,6 +637,8 @@ mod tests {
             (37, 9, 21),
             (70, 24, 7),
             (33, 8, 5),
+            // k beyond one chunk of `matmul_kn`'s strips: partial sums wait in `out`.
+            (9, 300, 35),
         ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);

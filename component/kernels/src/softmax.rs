@@ -3,18 +3,20 @@
 use crate::math;
 
 pub fn softmax(row: &mut [f32]) {
-    let max = math::max(row.iter().copied());
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         use core::arch::wasm32::*;
+        // Three passes, not four: the sum is taken as the exponentials are written (in
+        // `lane_sum`'s order, so the scalar body's bits), and the maximum four lanes at a time
+        // (one comparison per value in a dependent chain took as long as the exponentials).
+        let max = math::simd::max(row);
         let m = f32x4_splat(max);
-        math::simd::map_in_place(row, |v| math::simd::exp(f32x4_sub(v, m)), |v| math::exp(v - max));
-        let sum = math::simd::lane_sum(row, |v| v, |v| v);
+        let sum = math::simd::map_sum_in_place(row, |v| math::simd::exp(f32x4_sub(v, m)), |v| math::exp(v - max));
         let s = f32x4_splat(sum);
         math::simd::map_in_place(row, |v| f32x4_div(v, s), |v| v / sum);
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    scalar(row, max);
+    scalar(row, math::max(row.iter().copied()));
 }
 
 #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
