@@ -8,6 +8,7 @@
 //
 // Options:
 //   --repeat N            timed runs of each case per runtime (default 7; median and best reported)
+//   --cold N              fresh Node processes per runtime for the cold-start row (default 5)
 //   --model DIR           MiniLM directory (default $WASMICRO_MODEL, else ~/.cache/wasmicro/models/all-MiniLM-L6-v2)
 //   --onnx FILE           ONNX export (default $WASMICRO_ONNX, else
 //                         ~/.cache/wasmicro/models/all-MiniLM-L6-v2-onnx/model.onnx)
@@ -20,10 +21,11 @@
 //   mask and zero token types; its last hidden state is mean-pooled over the mask and
 //   L2-normalised in JS, as sentence-transformers does. Tokenizing is therefore NOT in ort-web's
 //   times (ort-web has no tokenizer) while it is in wasmicro's: the comparison favours ort-web.
-// - cases: model load from bytes already in memory (first load in the process, which includes
-//   compiling each runtime's wasm, reported on its own row), 32 sentences one at a time, one batch
-//   of 32 (ort-web: one batch padded to the longest, the standard way; wasmicro: embedBatch), and
-//   the 32 sentences joined with " " truncated to 256 tokens.
+// - cases: cold start (a fresh Node process per sample, alternating runtimes: import the runtime,
+//   compile its wasm, load the model from bytes read beforehand), model load from bytes already in
+//   memory (in this process, wasm compiled), 32 sentences one at a time, one batch of 32 (ort-web:
+//   one batch padded to the longest, the standard way; wasmicro: embedBatch), and the 32 sentences
+//   joined with " " truncated to 256 tokens.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
@@ -62,6 +64,7 @@ function fail(message) {
 function parseArgs(argv) {
   const args = {
     repeat: 7,
+    cold: 5,
     model: process.env.WASMICRO_MODEL || join(cache, 'models', 'all-MiniLM-L6-v2'),
     onnx: process.env.WASMICRO_ONNX || join(cache, 'models', 'all-MiniLM-L6-v2-onnx', 'model.onnx'),
     sentences: join(repoRoot, 'fixtures', 'bench_sentences.txt'),
@@ -75,6 +78,9 @@ function parseArgs(argv) {
     if (flag === '--repeat') {
       args.repeat = Number(value);
       if (!Number.isInteger(args.repeat) || args.repeat < 1) fail('--repeat: expected a positive integer');
+    } else if (flag === '--cold') {
+      args.cold = Number(value);
+      if (!Number.isInteger(args.cold) || args.cold < 1) fail('--cold: expected a positive integer');
     } else if (flag === '--model') args.model = value;
     else if (flag === '--onnx') args.onnx = value;
     else if (flag === '--sentences') args.sentences = value;
@@ -124,6 +130,55 @@ function validates(body) {
 const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
 const simd128 = validates(V128_ZERO);
 const relaxedSimd = validates([...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02]);
+
+// ---------------------------------------------------------------------------------------------
+// Cold start: what a fresh process (a serverless instance, a page) pays before its first
+// embedding. Each sample is a new Node process running this file with `--cold-child`, so
+// neither runtime's compilation (ort-web compiles 14 MB of wasm, in background threads too)
+// runs beside the other's, as it would in one process.
+
+const ORT_SESSION_OPTIONS = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+
+function configureOrt(ort) {
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.simd = true; // ignored by versions that ship only SIMD builds; kept for older pins
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+}
+
+/**
+ * In the child: reads the model's bytes (`path` is the ONNX file, or the model directory and
+ * `names` the files in it that `readModelDir` picked), then times importing the runtime and
+ * loading the model.
+ */
+async function coldChild(runtime, path, loadOptions, names) {
+  let importMs;
+  let loadMs;
+  if (runtime === 'ort') {
+    const bytes = readFileSync(path);
+    let ort;
+    importMs = await timed(async () => {
+      ort = await import('onnxruntime-web');
+    });
+    configureOrt(ort);
+    loadMs = await timed(() => ort.InferenceSession.create(bytes, ORT_SESSION_OPTIONS));
+  } else {
+    const files = new Map(names.map((name) => [name, readFileSync(join(path, name))]));
+    let wasmicro;
+    importMs = await timed(async () => {
+      wasmicro = await import('../src/index.js');
+    });
+    loadMs = await timed(() => wasmicro.load(files, loadOptions));
+  }
+  process.stdout.write(JSON.stringify({ importMs, loadMs }));
+}
+
+/** In the parent: one cold start in a fresh process; returns `{ importMs, loadMs }`. */
+function coldStart(runtime, path, loadOptions = {}, names = []) {
+  const json = (v) => JSON.stringify(v);
+  const argv = [...process.execArgv, fileURLToPath(import.meta.url), '--cold-child', runtime, path, json(loadOptions), json(names)];
+  return JSON.parse(execFileSync(process.execPath, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Inputs, as `wasmicro bench` builds them
@@ -270,11 +325,8 @@ async function main() {
 
   const ortPackage = join(here, 'node_modules', 'onnxruntime-web', 'package.json');
   const ortVersion = JSON.parse(readFileSync(ortPackage, 'utf8')).version;
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.simd = true; // ignored by versions that ship only SIMD builds; kept for older pins
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = 'error';
-  const sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  configureOrt(ort);
+  const sessionOptions = ORT_SESSION_OPTIONS;
 
   const sentences = readSentences(args.sentences);
   const longText = sentences.join(' ');
@@ -284,19 +336,12 @@ async function main() {
   const buildInfo = JSON.parse(readFileSync(join(packageRoot, 'dist', 'build-info.json'), 'utf8'));
   const loadStart = loadavg();
 
-  // First loads in this process: each includes compiling its runtime's wasm.
-  let session;
-  const ortFirstLoadMs = await timed(async () => {
-    session = await ort.InferenceSession.create(onnxBytes, sessionOptions);
-  });
+  const session = await ort.InferenceSession.create(onnxBytes, sessionOptions);
   const rows = [];
   for (const row of args.rows) {
     let model;
-    let firstLoadMs;
     try {
-      firstLoadMs = await timed(async () => {
-        model = await wasmicro.load(modelFiles, row.loadOptions);
-      });
+      model = await wasmicro.load(modelFiles, row.loadOptions);
     } catch (e) {
       // e.g. a relaxed-SIMD build on a runtime that does not validate it: the other rows still run.
       console.log(`${row.label}: skipped, load ${JSON.stringify(row.loadOptions)} failed: ${e.name}: ${e.message}`);
@@ -308,7 +353,7 @@ async function main() {
     const says = extra.map((k) => `${k}: ${JSON.stringify(model.info[k])}`).join(', ');
     // The component build `load` picked ('relaxed' where the engine validates relaxed SIMD).
     const label = model.simd ? `${row.label} (${model.simd})` : row.label;
-    rows.push({ ...row, label, model, firstLoadMs, minCosine: row.minCosine ?? DEFAULT_MIN_COSINE, says });
+    rows.push({ ...row, label, model, minCosine: row.minCosine ?? DEFAULT_MIN_COSINE, says });
   }
   if (rows.length === 0) fail('no wasmicro row could be loaded');
 
@@ -357,6 +402,7 @@ async function main() {
 
   // ---- timing, interleaved
   const cases = [];
+  let coldParts;
   const runCase = async (name, unit, divisor, ortRun, wasmicroRun, options) => {
     const runners = [ortRun, ...rows.map((row) => () => wasmicroRun(row))];
     const times = await interleaved(runners, args.repeat, options);
@@ -367,7 +413,27 @@ async function main() {
   // took the core (the machine is shared) and the times are inflated, ratios less so.
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
-  process.stderr.write('timing: load');
+  process.stderr.write('timing: cold start');
+  {
+    // Fresh processes, so `interleaved`'s rotation, without a warm-up (nothing to warm).
+    const runners = [() => coldStart('ort', args.onnx), ...rows.map((row) => () => coldStart('wasmicro', args.model, row.loadOptions, [...modelFiles.keys()]))];
+    const samples = runners.map(() => []);
+    for (let r = 0; r < args.cold; r++) {
+      for (let i = 0; i < runners.length; i++) {
+        const k = (i + r) % runners.length;
+        samples[k].push(runners[k]());
+      }
+    }
+    const total = (s) => s.map((x) => x.importMs + x.loadMs);
+    cases.push({
+      name: 'cold start: a fresh process imports the runtime, compiles its wasm, loads the model (bytes read before)',
+      unit: 'ms',
+      ort: total(samples[0]),
+      rows: samples.slice(1).map(total),
+    });
+    coldParts = samples.map((s) => ({ importMs: median(s.map((x) => x.importMs)), loadMs: median(s.map((x) => x.loadMs)) }));
+  }
+  process.stderr.write(', load');
   await runCase(
     'model load (from bytes in memory)',
     'ms',
@@ -380,7 +446,6 @@ async function main() {
       const m = await wasmicro.load(modelFiles, row.loadOptions);
       m.dispose();
     },
-    { warmUp: false }, // the first loads above were the warm-up
   );
   process.stderr.write(', single');
   await runCase(
@@ -453,11 +518,6 @@ async function main() {
   const header = ['case', `ort-web ${ortVersion}`, ...rows.flatMap((r) => [r.label, `${r.label} / ort-web`])];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
-  console.log(
-    `| first load in the process (includes compiling the runtime's wasm) | ${f(ortFirstLoadMs)} ms | ` +
-      rows.map((r) => `${f(r.firstLoadMs)} ms | ${(r.firstLoadMs / ortFirstLoadMs).toFixed(2)}×`).join(' | ') +
-      ' |',
-  );
   for (const c of cases) {
     console.log(
       `| ${c.name} | ${cell(c.ort, c.unit)} | ` +
@@ -471,9 +531,19 @@ async function main() {
       ' |',
   );
   console.log('\nTimes: median (best) of the runs; ratios of the medians (of the bests): below 1× wasmicro is faster.');
+  console.log(
+    `Cold start, medians of its parts (${args.cold} fresh processes per runtime): ` +
+      [`ort-web`, ...rows.map((r) => r.label)]
+        .map((label, i) => `${label} import ${f(coldParts[i].importMs)} ms + load ${f(coldParts[i].loadMs)} ms`)
+        .join('; '),
+  );
 
   await session.release();
   for (const row of rows) row.model.dispose();
 }
 
-await main();
+if (process.argv[2] === '--cold-child') {
+  await coldChild(process.argv[3], process.argv[4], JSON.parse(process.argv[5]), JSON.parse(process.argv[6]));
+} else {
+  await main();
+}

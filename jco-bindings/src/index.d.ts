@@ -186,7 +186,10 @@ export class Model {
   classify(text: string, options?: ClassifyOptions): LabelScore[];
   rerank(query: string, documents: readonly string[]): Ranked[];
   zeroShot(text: string, labels: readonly string[], options?: ZeroShotOptions): LabelScore[];
-  /** Frees the model now (otherwise the garbage collector does). */
+  /**
+   * Frees the model now (otherwise the garbage collector does) and keeps its instance for the
+   * next `load` of the same build, unless it trapped; `releaseMemory()` drops it.
+   */
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -234,6 +237,11 @@ export function listModelDir(dir: string): Promise<string[]>;
 export function readModelDir(dir: string): Promise<Map<string, Uint8Array>>;
 /** Compiles the component's main core module now (`load` does it on first use otherwise). */
 export function preload(options?: { simd?: LoadOptions['simd'] }): Promise<void>;
+/**
+ * Drops the component instances that `Model.dispose()` kept for the next `load` (one per
+ * build, with their memory), so that the garbage collector can free them.
+ */
+export function releaseMemory(): void;
 /** Whether this engine validates relaxed SIMD (Node ≥ 22, Chromium ≥ 114, workerd). */
 export function relaxedSimdSupported(): boolean;
 /**
@@ -326,6 +334,7 @@ export const Wasmicro: {
   readonly listModelDir: typeof listModelDir;
   readonly preload: typeof preload;
   readonly relaxedSimdSupported: typeof relaxedSimdSupported;
+  readonly releaseMemory: typeof releaseMemory;
   readonly setCoreModules: typeof setCoreModules;
 };
 export default Wasmicro;

@@ -90,11 +90,14 @@ function seed() {
   return [words[0], words[1]];
 }
 
+/** Where the component's output goes unless `load`'s `print` option says otherwise. */
+export const defaultPrint = (line) => console.error(`wasmicro: ${line}`);
+
 /**
  * A fresh set of imports for one component instance. `print` receives what the component
  * writes to stdout or stderr, line by line (default: `console.error`).
  */
-export function wasiImports(print = (line) => console.error(`wasmicro: ${line}`)) {
+export function wasiImports(print = defaultPrint) {
   const stdout = new OutputStream(print);
   const stderr = new OutputStream(print);
   return {

@@ -274,6 +274,30 @@ describe('loading', () => {
     assert.throws(() => other.embed('x'), TypeError);
   });
 
+  test("a disposed model's instance, kept for the next load, gives that model the results of a fresh one", async () => {
+    const text = 'Instances are reused after dispose.';
+    const files = await readModelDir(minilmDir());
+    const expected = model.embed(text);
+    const first = await Wasmicro.load(files);
+    assert.deepEqual(first.embed(text), expected);
+    first.dispose();
+    // The kept instance: an int8 model, a refused load, then f32 again; then a fresh instance.
+    const int8 = await Wasmicro.load(files, { weights: 'int8' });
+    const int8Embedding = int8.embed(text);
+    int8.dispose();
+    const withoutConfig = new Map(files);
+    withoutConfig.delete('config.json');
+    await assert.rejects(Wasmicro.load(withoutConfig), MissingFileError);
+    const again = await Wasmicro.load(files);
+    assert.deepEqual(again.embed(text), expected);
+    again.dispose();
+    assert.throws(() => again.embed(text), TypeError);
+    Wasmicro.releaseMemory();
+    const fresh = await Wasmicro.load(files, { weights: 'int8' });
+    assert.deepEqual(fresh.embed(text), int8Embedding);
+    fresh.dispose();
+  });
+
   test('loadFromDir is also a named export', async () => {
     assert.equal(loadFromDir, Wasmicro.loadFromDir);
   });
