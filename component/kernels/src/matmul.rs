@@ -489,7 +489,10 @@ pub mod simd {
     }
 
     /// Rows per tile of `linear_packed`: the tile's inputs stay in L2 while the weights
-    /// stream through once (8, 16 and 32 measured alike in Node 20; 64 no faster).
+    /// stream through once (8, 16 and 32 measured alike in Node 20; 64 no faster). Passes
+    /// over chunks of 384 of `k`, so that FFN down's tile (k = 1536: 96 KB of inputs) would
+    /// fit in L1 with its weight group, the sums waiting as vectors between passes, ran a
+    /// batch of 32 no faster in Node 20 (interleaved, 2 × 12 rounds; 2026-11-23).
     const TILE_ROWS: usize = 16;
 
     pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
@@ -608,7 +611,9 @@ mod tests {
 
     #[test]
     fn packed_weights_give_the_same_bits_as_plain_ones() {
-        for (rows, k, n) in [(1, 3, 1), (1, 384, 8), (2, 5, 4), (3, 37, 13), (23, 64, 12), (36, 9, 7), (17, 8, 6)] {
+        for (rows, k, n) in
+            [(1, 3, 1), (1, 384, 8), (2, 5, 4), (3, 37, 13), (23, 64, 12), (36, 9, 7), (17, 8, 6), (19, 1537, 5)]
+        {
             let x = values(rows * k, 9, 2.0);
             let w = values(n * k, 10, 2.0);
             let b = values(n, 11, 2.0);
@@ -639,6 +644,8 @@ mod tests {
             (33, 8, 5),
             // k beyond one chunk of `matmul_kn`'s strips: partial sums wait in `out`.
             (9, 300, 35),
+            // FFN down's long rows with a tail, more rows than a tile.
+            (37, 1537, 8),
         ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
