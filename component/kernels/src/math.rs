@@ -182,6 +182,14 @@ pub mod simd {
         v128_or(v128_andnot(magnitude, f32x4_splat(-0.0)), sign)
     }
 
+    /// `(l0 + l2) + (l1 + l3)`: four lane sums to one, in the order the scalar bodies use
+    /// (`super::lane_sum` and the products' dot products).
+    #[inline(always)]
+    pub fn fold(v: v128) -> f32 {
+        let folded = f32x4_add(v, i32x4_shuffle::<2, 3, 0, 1>(v, v));
+        f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded)
+    }
+
     /// `lane_sum` with a vector `f`: the same lanes, the same fold, the same tail.
     #[inline(always)]
     pub fn lane_sum(x: &[f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) -> f32 {
@@ -191,8 +199,7 @@ pub mod simd {
             // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
             acc = f32x4_add(acc, f(unsafe { v128_load(chunk.as_ptr() as *const v128) }));
         }
-        let folded = f32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
-        let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
+        let mut sum = fold(acc);
         for &v in &x[n4..] {
             sum += f_tail(v);
         }
@@ -231,8 +238,7 @@ pub mod simd {
             unsafe { v128_store(p, y) };
             acc = f32x4_add(acc, y);
         }
-        let folded = f32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
-        let mut sum = f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded);
+        let mut sum = fold(acc);
         for v in tail {
             *v = f_tail(*v);
             sum += *v;

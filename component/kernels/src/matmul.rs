@@ -164,6 +164,7 @@ pub mod scalar {
 #[allow(clippy::needless_range_loop)]
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd {
+    use crate::math::simd::fold;
     use core::arch::wasm32::*;
 
     /// `acc + a·b`: two roundings in the SIMD128 build, one (FMA) in the relaxed-SIMD build,
@@ -230,13 +231,6 @@ pub mod simd {
         assert!(four.len() == 4);
         // SAFETY: as in `load4`, for writing.
         unsafe { v128_store(four.as_mut_ptr() as *mut v128, v) }
-    }
-
-    /// `(l0 + l2) + (l1 + l3)`: the lane sums of a dot product, in the order both bodies use.
-    #[inline(always)]
-    fn fold(v: v128) -> f32 {
-        let folded = f32x4_add(v, i32x4_shuffle::<2, 3, 0, 1>(v, v));
-        f32x4_extract_lane::<0>(folded) + f32x4_extract_lane::<1>(folded)
     }
 
     /// `R` input rows × one packed group of 4 weight rows (`[k / 4][4][4]`, then the rows'
