@@ -289,13 +289,15 @@ async function timed(fn) {
 async function interleaved(runners, repeat, { warmUp = true } = {}) {
   if (warmUp) for (const run of runners) await run();
   const times = runners.map(() => []);
-  for (let r = 0; r < repeat; r++) {
-    for (let i = 0; i < runners.length; i++) {
-      const k = (i + r) % runners.length;
-      times[k].push(await timed(runners[k]));
-    }
-  }
+  await rotated(runners.length, repeat, async (k) => times[k].push(await timed(runners[k])));
   return times;
+}
+
+/** Calls `visit(k)` for each of `n` runtimes, `repeat` rounds, the order rotated each round. */
+async function rotated(n, repeat, visit) {
+  for (let r = 0; r < repeat; r++) {
+    for (let i = 0; i < n; i++) await visit((i + r) % n);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,15 +417,15 @@ async function main() {
   const wallStart = performance.now();
   process.stderr.write('timing: cold start');
   {
-    // Fresh processes, so `interleaved`'s rotation, without a warm-up (nothing to warm).
-    const runners = [() => coldStart('ort', args.onnx), ...rows.map((row) => () => coldStart('wasmicro', args.model, row.loadOptions, [...modelFiles.keys()]))];
+    // Fresh processes, in `interleaved`'s rotation, without a warm-up (nothing to warm), each
+    // reporting its parts.
+    const names = [...modelFiles.keys()];
+    const runners = [
+      () => coldStart('ort', args.onnx),
+      ...rows.map((row) => () => coldStart('wasmicro', args.model, row.loadOptions, names)),
+    ];
     const samples = runners.map(() => []);
-    for (let r = 0; r < args.cold; r++) {
-      for (let i = 0; i < runners.length; i++) {
-        const k = (i + r) % runners.length;
-        samples[k].push(runners[k]());
-      }
-    }
+    await rotated(runners.length, args.cold, (k) => samples[k].push(runners[k]()));
     const total = (s) => s.map((x) => x.importMs + x.loadMs);
     cases.push({
       name: 'cold start: a fresh process imports the runtime, compiles its wasm, loads the model (bytes read before)',
