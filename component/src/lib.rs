@@ -171,11 +171,11 @@ impl Model {
         let tokenizer = Tokenizer::from_files(&files, model_type)?;
         let weights = files.take("model.safetensors").ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
         let mut checkpoint = Checkpoint::parse(weights)?;
+        // GPT-2 stores its matrices as Conv1D, `[in][out]` (f32 ones are read as they lie by
+        // `matmul_kn`); the others as `nn.Linear`, which f32 models read packed.
         if options.int8 {
-            // GPT-2 stores its matrices as Conv1D, `[in][out]`; the others as `nn.Linear`.
             checkpoint.quantize_int8(model_type == "gpt2");
         } else if model_type != "gpt2" {
-            // GPT-2's matrices are Conv1D (`[in][out]`), read as they lie by `matmul_kn`.
             checkpoint.pack_linear_weights();
         }
         // Each family binds its weights once here, so that a missing or misshapen tensor fails

@@ -316,12 +316,12 @@ pub mod simd {
 
     /// The register block: 4 activation rows (one interleaved stream) × 2 weight rows. 8
     /// accumulators, 4 + 2 operands and a product fit V8's 15 vector registers (the reason
-    /// `matmul::simd::linear` gives), and a step needs 3 address adds instead of 6: ~5% faster
-    /// than 2 × 4 over plain rows in Node 20. (The same change to the f32 kernel made it ~15%
-    /// slower, so `linear` keeps 2 × 4.)
+    /// `matmul::simd`'s `LINEAR_COLS` gives), and a step needs 3 address adds instead of 6:
+    /// ~5% faster than 2 × 4 over plain rows in Node 20. (The same change to the f32 kernel
+    /// made it ~15% slower; f32 reads its weights as one stream instead, `linear_packed`.)
     const BLOCK_ROWS: usize = 4;
     const BLOCK_COLS: usize = 2;
-    /// Rows per tile, as in `matmul::simd::linear`.
+    /// Rows per tile, as in `matmul::simd::linear_packed`.
     const TILE_ROWS: usize = 16;
 
     pub fn products(x: &[i16], q: &[i8], k: usize, out: &mut [f32]) {
