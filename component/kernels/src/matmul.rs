@@ -328,45 +328,49 @@ pub mod simd {
         }
     }
 
-    /// `R` rows × `C` vectors of 4 outputs starting at output `n`, for the `[k][n_out]` layout:
-    /// continues the sums `acc` over `kk` in `ks`.
+    /// `R` rows × `C` vectors of 4 outputs for the `[k][n_out]` layout: continues the sums
+    /// `acc` over `steps` values of `k`. The rows come interleaved (`xi`: `[step][R]`), so a
+    /// step reads two streams, the rows' values (one splat load each) at constant offsets
+    /// from one pointer and the weights' `C` vectors from another: 2 address adds per step
+    /// instead of one per row and one for the weights.
     ///
     /// # Safety
-    /// Rows `r0..r0+R` of `x` and columns `n..n+4C` of `w` exist, and `ks.end` ≤ `k`.
+    /// `xi` holds `R · steps` values; `w` holds `steps` rows of `n_out` floats, of which the
+    /// first `4 · C` are read.
     #[inline(always)]
     unsafe fn block_kn<const R: usize, const C: usize>(
-        x: &[f32],
-        r0: usize,
-        w: &[f32],
-        n: usize,
-        ks: core::ops::Range<usize>,
-        k: usize,
+        xi: *const f32,
+        w: *const f32,
+        n_out: usize,
+        steps: usize,
         mut acc: [[v128; C]; R],
     ) -> [[v128; C]; R] {
-        let n_out = w.len() / k;
-        let (xp, wp) = (x.as_ptr(), w.as_ptr());
-        for kk in ks {
-            // SAFETY: kk < k and n + 4C ≤ n_out, within the caller's bounds.
-            let wv: [v128; C] =
-                core::array::from_fn(|c| unsafe { v128_load(wp.add(kk * n_out + n + 4 * c) as *const v128) });
+        let (mut xp, mut wp) = (xi, w);
+        // SAFETY (all the pointer steps): `xp` walks `xi`'s R · steps values R at a time, `wp`
+        // the `steps` weight rows.
+        let end = unsafe { xi.add(R * steps) };
+        while xp < end {
+            let wv: [v128; C] = core::array::from_fn(|c| unsafe { v128_load(wp.add(4 * c) as *const v128) });
             for r in 0..R {
-                let xv = f32x4_splat(unsafe { *xp.add((r0 + r) * k + kk) });
+                let xv = unsafe { v128_load32_splat(xp.add(r) as *const u32) };
                 for c in 0..C {
                     acc[r][c] = mul_add(xv, wv[c], acc[r][c]);
                 }
             }
+            xp = unsafe { xp.add(R) };
+            wp = unsafe { wp.add(n_out) };
         }
         acc
     }
 
     /// Rows and 4-column vectors handled by one register block of `matmul_kn`, and rows per
-    /// tile: a strip of `4 · KN_VECS` weight columns is read once per tile, not once per block
-    /// (tile and chunk sizes measured with `examples/gemm_bench.rs`: 64 × 256 beat 16 × 512,
-    /// 32 × 512 and 16 × 256). 4 × 4 vectors need more than V8's 15 vector registers, yet 2 × 4
-    /// (which fit) ran GPT-2's prompt shapes slower in V8 (each weight vector then serves 2 rows
-    /// instead of 4); 4 × 2, 5 × 2 and 2 × 4 ran MiniLM's 256-token attention within this
-    /// machine's noise of 4 × 4 (Node 20 and wasmtime, 2026-11-23).
-    const KN_BLOCK_ROWS: usize = 4;
+    /// tile: a strip of `4 · KN_VECS` weight columns is read once per tile, not once per block.
+    /// Measured on GPT-2's prompt shapes (`examples/gemm_bench.rs`; V8 through jco), with the
+    /// rows interleaved: 2 × 4 ran 15–20% faster than the 4 × 4 blocks over separate rows used
+    /// before under wasmtime, as fast as 4 × 2 in V8; 3 × 3, 3 × 4, 4 × 3, 5 × 2 and 6 × 2 were
+    /// no better; tiles of 16 and 32 pairs and chunks of 256 and 512 alike (2026-11-23). Like
+    /// `linear_packed`'s 2 × 4, the block fits V8's 15 vector registers.
+    const KN_BLOCK_ROWS: usize = 2;
     const KN_VECS: usize = 4;
     const KN_TILE_ROWS: usize = 16 * KN_BLOCK_ROWS;
     /// Weight rows per pass over the strips: a strip's share (256 × 64 bytes) stays in L1
@@ -376,10 +380,16 @@ pub mod simd {
     pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
         let full = rows - rows % KN_BLOCK_ROWS;
+        let mut xi = alloc::vec::Vec::with_capacity(KN_TILE_ROWS.min(full) * k);
         let mut start = 0;
         while start < full {
             let end = (start + KN_TILE_ROWS).min(full);
-            strips_kn(x, start..end, w, bias, k, out);
+            xi.clear();
+            for pair in x[start * k..end * k].chunks_exact(KN_BLOCK_ROWS * k) {
+                let (a, b) = pair.split_at(k);
+                xi.extend(a.iter().zip(b).flat_map(|(&a, &b)| [a, b]));
+            }
+            strips_kn(&xi, start..end, w, bias, k, out);
             start = end;
         }
         for r in full..rows {
@@ -387,51 +397,95 @@ pub mod simd {
         }
     }
 
-    /// Register-blocked rows (a multiple of `KN_BLOCK_ROWS`) × every column, in chunks of `k`: partial sums
-    /// wait in `out` between chunks (as f32, which is what the register held), so every output
-    /// still adds its products in `kk` order from zero.
-    fn strips_kn(x: &[f32], rows: core::ops::Range<usize>, w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    /// Register-blocked rows `rows` (a multiple of `KN_BLOCK_ROWS`, interleaved in `xi` by
+    /// block) × every column, in chunks of `k`: partial sums wait in `out` between chunks (as
+    /// f32, which is what the register held), so every output still adds its products in `kk`
+    /// order from zero. Columns beyond the last strip of `4 · KN_VECS` go one vector at a
+    /// time (attention's score rows are as long as the text), the last `n_out % 4` one lane
+    /// at a time.
+    fn strips_kn(
+        xi: &[f32],
+        rows: core::ops::Range<usize>,
+        w: &[f32],
+        bias: Option<&[f32]>,
+        k: usize,
+        out: &mut [f32],
+    ) {
         let n_out = w.len() / k;
         let in_strips = n_out - n_out % (4 * KN_VECS);
+        let in_vectors = n_out & !3;
         let mut k0 = 0;
         while k0 < k {
             let ks = k0..(k0 + KN_K_CHUNK).min(k);
             let last = ks.end == k;
-            for n in (0..in_strips).step_by(4 * KN_VECS) {
-                for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
-                    let at = |r: usize, c: usize| (r0 + r) * n_out + n + 4 * c;
-                    let init: [[v128; KN_VECS]; KN_BLOCK_ROWS] = core::array::from_fn(|r| {
-                        core::array::from_fn(|c| {
-                            if k0 == 0 { f32x4_splat(0.0) } else { load4(&out[at(r, c)..at(r, c) + 4]) }
-                        })
-                    });
-                    // SAFETY: the block's rows and columns exist (the caller checked shapes).
-                    let acc = unsafe { block_kn::<KN_BLOCK_ROWS, KN_VECS>(x, r0, w, n, ks.clone(), k, init) };
-                    // Whole vectors out: adding the bias lane by lane rounds as the scalar sum
-                    // would (extracting 64 lanes one by one cost more than attention's 32-step
-                    // score blocks themselves).
-                    for (r, row) in acc.iter().enumerate() {
-                        for (c, &v) in row.iter().enumerate() {
-                            let col = n + 4 * c;
-                            let v = match bias {
-                                Some(b) if last => f32x4_add(v, load4(&b[col..col + 4])),
-                                _ => v,
-                            };
-                            store4(&mut out[at(r, c)..at(r, c) + 4], v);
-                        }
-                    }
+            let mut n = 0;
+            while n < in_vectors {
+                if n < in_strips {
+                    strip_kn::<KN_VECS>(xi, rows.clone(), w, n, ks.clone(), bias.filter(|_| last), k, out);
+                    n += 4 * KN_VECS;
+                } else {
+                    strip_kn::<1>(xi, rows.clone(), w, n, ks.clone(), bias.filter(|_| last), k, out);
+                    n += 4;
                 }
             }
             k0 = ks.end;
         }
-        // The outputs beyond the last strip: the same operations, one lane at a time.
-        for col in in_strips..n_out {
+        for col in in_vectors..n_out {
             for r in rows.clone() {
                 let mut sum = 0.0f32;
                 for kk in 0..k {
-                    sum += x[r * k + kk] * w[kk * n_out + col];
+                    sum += xi_at(xi, r - rows.start, kk, k) * w[kk * n_out + col];
                 }
                 out[r * n_out + col] = super::with_bias(sum, bias, col);
+            }
+        }
+    }
+
+    /// Row `r` (counted from the tile's first), value `kk` of the tile's interleaved rows.
+    #[inline(always)]
+    fn xi_at(xi: &[f32], r: usize, kk: usize, k: usize) -> f32 {
+        xi[(r - r % KN_BLOCK_ROWS) * k + kk * KN_BLOCK_ROWS + r % KN_BLOCK_ROWS]
+    }
+
+    /// The tile's row blocks × the `C` vectors of outputs at column `n`, over `k` values `ks`,
+    /// adding `bias` (the last chunk's) as whole vectors: lane by lane, as the scalar sum
+    /// rounds (extracting the lanes one by one cost more than attention's 32-step score
+    /// blocks themselves).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn strip_kn<const C: usize>(
+        xi: &[f32],
+        rows: core::ops::Range<usize>,
+        w: &[f32],
+        n: usize,
+        ks: core::ops::Range<usize>,
+        bias: Option<&[f32]>,
+        k: usize,
+        out: &mut [f32],
+    ) {
+        let n_out = w.len() / k;
+        for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
+            let at = |r: usize, c: usize| (r0 + r) * n_out + n + 4 * c;
+            let init: [[v128; C]; KN_BLOCK_ROWS] = core::array::from_fn(|r| {
+                core::array::from_fn(
+                    |c| if ks.start == 0 { f32x4_splat(0.0) } else { load4(&out[at(r, c)..at(r, c) + 4]) },
+                )
+            });
+            let block_xi = &xi[(r0 - rows.start) * k + ks.start * KN_BLOCK_ROWS..][..ks.len() * KN_BLOCK_ROWS];
+            let block_w = &w[ks.start * n_out + n..][..(ks.len() - 1) * n_out + 4 * C];
+            // SAFETY: `block_xi` holds KN_BLOCK_ROWS · |ks| values and `block_w` |ks| rows of
+            // n_out floats, the last cut after the block's 4 · C columns.
+            let acc =
+                unsafe { block_kn::<KN_BLOCK_ROWS, C>(block_xi.as_ptr(), block_w.as_ptr(), n_out, ks.len(), init) };
+            for (r, row) in acc.iter().enumerate() {
+                for (c, &v) in row.iter().enumerate() {
+                    let col = n + 4 * c;
+                    let v = match bias {
+                        Some(b) => f32x4_add(v, load4(&b[col..col + 4])),
+                        None => v,
+                    };
+                    store4(&mut out[at(r, c)..at(r, c) + 4], v);
+                }
             }
         }
     }
@@ -640,6 +694,9 @@ mod tests {
             (9, 300, 35),
             // FFN down's long rows with a tail, more rows than a tile.
             (37, 1537, 8),
+            // `matmul_kn`: two tiles and an odd row, two chunks of k, a strip, a lone vector
+            // and 3 lanes of outputs.
+            (67, 300, 23),
         ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
