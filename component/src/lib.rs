@@ -171,12 +171,12 @@ impl Model {
         let tokenizer = Tokenizer::from_files(&files, model_type)?;
         let weights = files.take("model.safetensors").ok_or_else(|| Error::MissingFile("model.safetensors".into()))?;
         let mut checkpoint = Checkpoint::parse(weights)?;
-        // GPT-2 stores its matrices as Conv1D, `[in][out]` (f32 ones are read as they lie by
-        // `matmul_kn`); the others as `nn.Linear`, which f32 models read packed.
+        // GPT-2 stores its matrices as Conv1D, `[in][out]`; the others as `nn.Linear`. Both
+        // end up `[out][in]`, int8 or packed.
         if options.int8 {
             checkpoint.quantize_int8(model_type == "gpt2");
-        } else if model_type != "gpt2" {
-            checkpoint.pack_linear_weights();
+        } else {
+            checkpoint.pack_linear_weights(model_type == "gpt2");
         }
         // Each family binds its weights once here, so that a missing or misshapen tensor fails
         // the load rather than a later call.

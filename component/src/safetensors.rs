@@ -267,7 +267,7 @@ impl Checkpoint {
     /// Quantizes every matrix a forward pass multiplies by (per [`is_product_weight`]) to int8
     /// at load, beside the f32 tensors. `conv1d`: the checkpoint's matrices are GPT-2's
     /// `[in][out]` Conv1D weights, transposed here to the `[out][in]` the int8 kernel reads
-    /// (the tied embedding table, already `[vocab][width]`, excepted).
+    /// (see [`is_conv1d_weight`]).
     pub fn quantize_int8(&mut self, conv1d: bool) {
         // Grow the heap once for all the int8 matrices: in V8 every memory.grow the allocator
         // makes on its own (one per matrix or so) cost about a millisecond, 40 ms of a load.
@@ -285,14 +285,10 @@ impl Checkpoint {
                 continue;
             }
             let Ok(values) = self.tensor(name, &[rows, cols]) else { continue };
-            let transpose = conv1d && !is_embedding_table(name);
+            let transpose = conv1d && is_conv1d_weight(name);
             let (rows, cols, (values, scales)) = if transpose {
                 let mut t = alloc::vec![0.0f32; values.len()];
-                for (i, row) in values.chunks_exact(cols).enumerate() {
-                    for (j, &v) in row.iter().enumerate() {
-                        t[j * rows + i] = v;
-                    }
-                }
+                transpose_into(values, rows, cols, &mut t);
                 (cols, rows, crate::kernels::quant::quantize_rows(&t, rows))
             } else {
                 (rows, cols, crate::kernels::quant::quantize_rows(values, cols))
@@ -308,23 +304,29 @@ impl Checkpoint {
         }
     }
 
-    /// Reorders, in place, every f32 matrix in `nn.Linear` layout that forward passes multiply
-    /// by (per [`is_product_weight`]; tied embedding tables excepted, as they are also looked
-    /// up) into the layout of `matmul::linear_packed`, which runs MiniLM 6–27% faster than reading
-    /// the rows where they lie (Node 20, side by side; README, *Speed*). The weights stay
-    /// where the file put them: the values move within each group of 4 rows, with no memory
-    /// beyond one group's. Not for Conv1D checkpoints (`[in][out]`, read by `matmul_kn`), nor
-    /// for int8 checkpoints.
-    pub fn pack_linear_weights(&mut self) {
+    /// Reorders, in place, every f32 matrix that forward passes multiply by (per
+    /// [`is_product_weight`]; tied embedding tables excepted, as they are also looked up) into
+    /// the layout of `matmul::linear_packed`, which runs MiniLM 6–27% faster than reading the
+    /// rows where they lie (Node 20, side by side; README, *Speed*). The weights stay where the
+    /// file put them. `nn.Linear` matrices move within each group of 4 rows, with no memory
+    /// beyond one group's; `conv1d`: GPT-2's `[in][out]` Conv1D matrices are laid out as the
+    /// packed `[out][in]` from a copy of one matrix (the largest: transient memory), because
+    /// `matmul_kn`, which reads them as they lie, ran GPT-2's prompt shapes at 42–71% of the
+    /// peak where `linear_packed` runs MiniLM's at 77–85% (V8, README *GEMM efficiency*).
+    /// Not for int8 checkpoints.
+    pub fn pack_linear_weights(&mut self, conv1d: bool) {
         if !self.quantized.is_empty() {
             // An int8 checkpoint: its f32 tensors are tables, and `to_int8_safetensors` writes
             // them out again as stored.
             return;
         }
         let Checkpoint { bytes, tensors, .. } = self;
+        let mut stored = Vec::new();
         for (name, entry) in tensors.iter_mut() {
             let &[rows, cols] = entry.shape.as_slice() else { continue };
-            if !is_product_weight(name) || is_embedding_table(name) || rows < matmul::PACK_ROWS {
+            let transpose = conv1d && is_conv1d_weight(name);
+            let (outputs, inputs) = if transpose { (cols, rows) } else { (rows, cols) };
+            if !is_product_weight(name) || is_embedding_table(name) || outputs < matmul::PACK_ROWS {
                 continue;
             }
             let values: &mut [f32] = match &mut entry.storage {
@@ -335,7 +337,11 @@ impl Checkpoint {
                 Storage::Owned(values) => values,
                 Storage::Int8 { .. } | Storage::Unreadable(_) => continue,
             };
-            matmul::pack_rows(values, cols);
+            if transpose {
+                matmul::pack_columns(values, inputs, &mut stored);
+            } else {
+                matmul::pack_rows(values, inputs);
+            }
             entry.packed = true;
         }
     }
@@ -469,6 +475,27 @@ pub fn is_product_weight(name: &str) -> bool {
 /// Embedding tables that decoders also use as their head (tied weights).
 fn is_embedding_table(name: &str) -> bool {
     name.ends_with("wte.weight") || name.ends_with("shared.weight")
+}
+
+/// In a GPT-2 checkpoint, the product weights stored as Conv1D (`[in][out]`): all but the
+/// embedding table and an untied `lm_head.weight`, which is an `nn.Linear` (`[vocab][width]`).
+fn is_conv1d_weight(name: &str) -> bool {
+    !is_embedding_table(name) && !name.ends_with("lm_head.weight")
+}
+
+/// `to[j][i] = from[i][j]` for `from: [rows][cols]`, in tiles of 16 × 16 so that both sides
+/// stay in cache.
+fn transpose_into(from: &[f32], rows: usize, cols: usize, to: &mut [f32]) {
+    const TILE: usize = 16;
+    for i0 in (0..rows).step_by(TILE) {
+        for j0 in (0..cols).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(rows) {
+                for j in j0..(j0 + TILE).min(cols) {
+                    to[j * rows + i] = from[i * cols + j];
+                }
+            }
+        }
+    }
 }
 
 /// A safetensors file of `(name, dtype, shape, little-endian bytes)`, header padded to 8 bytes
@@ -706,7 +733,7 @@ pub(crate) mod tests {
             ("classifier.out_proj.weight", "F32", &[3, 8], &f32_bytes(&w[..24])),
         ]);
         let mut ck = Checkpoint::parse(bytes).unwrap();
-        ck.pack_linear_weights();
+        ck.pack_linear_weights(false);
         let name = "encoder.layer.0.intermediate.dense.weight";
         let mut expected = w.clone();
         crate::kernels::matmul::pack_rows(&mut expected, 8);
@@ -731,8 +758,36 @@ pub(crate) mod tests {
             ("out.weight", "F32", &[5, 8], &f32_bytes(&w)),
         ]))
         .unwrap();
-        int8.pack_linear_weights();
+        int8.pack_linear_weights(false);
         assert!(!int8.is_packed("out.weight"));
+    }
+
+    #[test]
+    fn gpt2_conv1d_matrices_are_packed_transposed_and_an_untied_head_as_linear() {
+        let w: Vec<f32> = (0..40).map(|i| i as f32).collect();
+        let bytes = write(&[
+            ("h.0.mlp.c_fc.weight", "F32", &[8, 5], &f32_bytes(&w)),
+            ("lm_head.weight", "F32", &[5, 8], &f32_bytes(&w)),
+            ("wte.weight", "F32", &[5, 8], &f32_bytes(&w)),
+        ]);
+        let mut ck = Checkpoint::parse(bytes.clone()).unwrap();
+        ck.pack_linear_weights(true);
+        // c_fc is [in = 8][out = 5]: packed as the [5][8] nn.Linear matrix it stands for.
+        let stored = &w;
+        let mut expected: Vec<f32> = (0..5).flat_map(|o| (0..8).map(move |i| stored[i * 5 + o])).collect();
+        crate::kernels::matmul::pack_rows(&mut expected, 8);
+        assert_eq!(ck.packed_tensor("h.0.mlp.c_fc.weight", &[8, 5]).unwrap(), &expected[..]);
+        // An untied head is an nn.Linear already: packed, not transposed.
+        let mut head = w.clone();
+        crate::kernels::matmul::pack_rows(&mut head, 8);
+        assert_eq!(ck.packed_tensor("lm_head.weight", &[5, 8]).unwrap(), &head[..]);
+        assert_eq!(ck.tensor("wte.weight", &[5, 8]).unwrap(), &w[..]);
+        // The int8 form reads the same orientations: the head stays [vocab][width]. (It was
+        // transposed as a Conv1D before, and the model then refused it as misshapen.)
+        let mut int8 = Checkpoint::parse(bytes).unwrap();
+        int8.quantize_int8(true);
+        let (fc, head) = (int8.quantized("h.0.mlp.c_fc.weight").unwrap(), int8.quantized("lm_head.weight").unwrap());
+        assert_eq!((fc.rows, fc.cols, head.rows, head.cols), (5, 8, 5, 8));
     }
 
     #[test]

@@ -57,6 +57,33 @@ pub fn pack_rows(w: &mut [f32], k: usize) {
     }
 }
 
+/// [`pack_rows`] of the transpose, in one pass: `w` holds `[k][n_out]` (GPT-2's `Conv1D`) and
+/// becomes what `pack_rows` makes of the `[n_out][k]` matrix it stands for. `stored` is
+/// scratch: it ends up holding `w`'s values as they were. One index function rather than
+/// loops per part of the layout: this runs once per load, and the loops cost 2.4 KB.
+pub fn pack_columns(w: &mut [f32], k: usize, stored: &mut alloc::vec::Vec<f32>) {
+    let n_out = w.len() / k;
+    let (k4, full) = (k & !3, n_out - n_out % PACK_ROWS);
+    // Where `pack_rows` puts value `t` of row `n` of the `[n_out][k]` matrix.
+    let packed_at = |n: usize, t: usize| {
+        let (group, row) = (n - n % PACK_ROWS, n % PACK_ROWS);
+        if n >= full {
+            n * k + t
+        } else if t < k4 {
+            group * k + (t - t % 4) * PACK_ROWS + row * 4 + t % 4
+        } else {
+            group * k + PACK_ROWS * k4 + row * (k - k4) + t - k4
+        }
+    };
+    stored.clear();
+    stored.extend_from_slice(w);
+    for (t, stored_row) in stored.chunks_exact(n_out).enumerate() {
+        for (n, &v) in stored_row.iter().enumerate() {
+            w[packed_at(n, t)] = v;
+        }
+    }
+}
+
 /// [`linear`] with weights reordered by [`pack_rows`]: the same outputs, bit for bit.
 pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
     assert!(shapes_agree(x, w, bias, k, out), "linear_packed: inconsistent shapes");
@@ -655,6 +682,20 @@ mod tests {
             40.0, 41.0, 42.0, 43.0, 44.0,
         ];
         assert_eq!(w, expected);
+    }
+
+    #[test]
+    fn pack_columns_lays_out_the_transpose_as_pack_rows_does() {
+        for (k, n) in [(1, 1), (5, 4), (8, 5), (37, 13), (16, 8), (3, 9)] {
+            let kn = values(k * n, 12, 1.0);
+            let mut linear: Vec<f32> =
+                (0..n).flat_map(|o| (0..k).map(move |i| (o, i))).map(|(o, i)| kn[i * n + o]).collect();
+            pack_rows(&mut linear, k);
+            let (mut packed, mut stored) = (kn.clone(), Vec::new());
+            pack_columns(&mut packed, k, &mut stored);
+            assert_eq!(packed, linear, "({k},{n})");
+            assert_eq!(stored, kn);
+        }
     }
 
     #[test]

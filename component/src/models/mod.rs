@@ -231,8 +231,8 @@ impl<'w> Linear<'w> {
     }
 }
 
-/// GPT-2's `Conv1D` as stored: `weight: [in][out]` (the transpose of `nn.Linear`; int8
-/// forms are `[out][in]`), `bias: [out]`.
+/// GPT-2's `Conv1D`: `weight: [in][out]` as stored (the transpose of `nn.Linear`; its int8
+/// and packed forms are `[out][in]`), `bias: [out]`.
 pub struct Conv1D<'w> {
     pub weight: Matrix<'w>,
     pub bias: &'w [f32],
@@ -245,7 +245,7 @@ impl<'w> Conv1D<'w> {
         let mut out = vec![0.0; x.len() / self.inputs * self.outputs];
         match self.weight {
             Matrix::F32(w) => matmul::matmul_kn(x, w, Some(self.bias), self.inputs, &mut out),
-            // Never made from a Conv1D checkpoint; `[out][in]` like the int8 form if it were.
+            // Transposed to `[out][in]` and packed at load (`Checkpoint::pack_linear_weights`).
             Matrix::Packed(w) => matmul::linear_packed(x, w, Some(self.bias), self.inputs, &mut out),
             Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, Some(self.bias), self.inputs, &mut out),
         }
