@@ -148,7 +148,7 @@ enum Layout {
     Packed,
     /// `nn.Linear`'s `[n][k]` where it lies: tied language-model heads (`linear`).
     Linear,
-    /// GPT-2's Conv1D `[k][n]` (`matmul_kn`).
+    /// `[k][n]` (`matmul_kn`): attention's products (GPT-2's Conv1D matrices are packed at load).
     Conv1d,
 }
 
@@ -195,18 +195,22 @@ fn main() {
         Shape { name: "MiniLM FFN up, batch 32", rows: 600, k: 384, n: 1536, layout: Layout::Packed },
         Shape { name: "MiniLM FFN down, batch 32", rows: 600, k: 1536, n: 384, layout: Layout::Packed },
         Shape { name: "MiniLM FFN up, 256 tokens", rows: 256, k: 384, n: 1536, layout: Layout::Packed },
-        Shape { name: "GPT-2 c_attn, 64-token prompt", rows: 64, k: 768, n: 2304, layout: Layout::Conv1d },
-        Shape { name: "GPT-2 c_fc, 64-token prompt", rows: 64, k: 768, n: 3072, layout: Layout::Conv1d },
-        Shape { name: "GPT-2 c_proj (mlp), 64-token prompt", rows: 64, k: 3072, n: 768, layout: Layout::Conv1d },
-        Shape { name: "GPT-2 c_attn, decode 1 token", rows: 1, k: 768, n: 2304, layout: Layout::Conv1d },
-        Shape { name: "GPT-2 c_fc, decode 1 token", rows: 1, k: 768, n: 3072, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 c_attn, 64-token prompt", rows: 64, k: 768, n: 2304, layout: Layout::Packed },
+        Shape { name: "GPT-2 c_fc, 64-token prompt", rows: 64, k: 768, n: 3072, layout: Layout::Packed },
+        Shape { name: "GPT-2 c_proj (mlp), 64-token prompt", rows: 64, k: 3072, n: 768, layout: Layout::Packed },
+        Shape { name: "MiniLM attention P·V, 256 tokens, per head", rows: 256, k: 256, n: 32, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 attention Q·Kᵀ, 64 tokens, per head", rows: 64, k: 64, n: 64, layout: Layout::Conv1d },
+        Shape { name: "GPT-2 c_attn, decode 1 token", rows: 1, k: 768, n: 2304, layout: Layout::Packed },
+        Shape { name: "GPT-2 c_fc, decode 1 token", rows: 1, k: 768, n: 3072, layout: Layout::Packed },
         Shape { name: "GPT-2 lm_head, decode 1 token", rows: 1, k: 768, n: 50257, layout: Layout::Linear },
     ];
     println!();
     println!("| shape | rows×k×n | layout | ms | GFLOP/s | % of peak | weight GB/s |");
     println!("|---|---|---|---:|---:|---:|---:|");
     let shapes = &shapes[..arg("--shapes").unwrap_or(shapes.len()).min(shapes.len())];
-    for (s, int8) in shapes.iter().map(|s| (s, false)).chain(shapes.iter().map(|s| (s, true))) {
+    // int8 for weights only: attention's `[k][n]` products multiply activations.
+    let weights_only = shapes.iter().filter(|s| s.layout != Layout::Conv1d);
+    for (s, int8) in shapes.iter().map(|s| (s, false)).chain(weights_only.map(|s| (s, true))) {
         let x = values(s.rows * s.k, 1);
         let w = values(s.k * s.n, 2);
         let bias = values(s.n, 3);
@@ -298,14 +302,24 @@ fn decode_pass() {
     let (e, layers) = (768, 12);
     let shapes = [(e, 3 * e), (e, e), (e, 4 * e), (4 * e, e)];
     let weights: Vec<Vec<f32>> = (0..layers).flat_map(|_| shapes.iter().map(|&(k, n)| values(k * n, 9))).collect();
+    // As the model holds them: packed at load (the int8 pass below quantizes the plain ones).
+    let packed: Vec<Vec<f32>> = weights
+        .iter()
+        .zip(shapes.iter().cycle())
+        .map(|(w, &(k, _))| {
+            let mut p = w.clone();
+            pack_rows(&mut p, k);
+            p
+        })
+        .collect();
     let lm_head = values(50257 * e, 10);
     let x = values(4 * e, 11);
     let mut out = vec![0.0f32; 50257];
     let mut bytes = 0usize;
     let seconds = best_seconds(5, || {
         bytes = 0;
-        for (w, &(k, n)) in weights.iter().zip(shapes.iter().cycle()) {
-            matmul_kn(&x[..k], w, None, k, &mut out[..n]);
+        for (w, &(k, n)) in packed.iter().zip(shapes.iter().cycle()) {
+            linear_packed(&x[..k], w, None, k, &mut out[..n]);
             bytes += w.len() * 4;
         }
         linear(&x[..e], &lm_head, None, e, &mut out);
