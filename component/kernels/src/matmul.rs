@@ -8,9 +8,10 @@
 //! own bytes at load: 4 weight rows side by side, so that a register block reads them as one
 //! stream (MiniLM 6–27% faster than with `linear` in Node 20, measured side by side).
 //!
-//! `matmul_kn` reads GPT-2's `Conv1D` layout, `w[k][n_out]` (the transpose), also in place:
+//! `matmul_kn` reads the `[k][n_out]` layout (GPT-2's `Conv1D` as stored, the transpose):
 //! each output accumulates `x[k] · w[k][n]` over `k` in order, so neighbouring outputs are
-//! neighbouring lanes.
+//! neighbouring lanes. The models run attention's two products on it; GPT-2's matrices are
+//! laid out by `pack_columns` at load and run on `linear_packed`.
 //!
 //! For `linear` and `linear_packed`, every output element is computed by the same sequence of
 //! operations: four lane sums over `k` in steps of 4, reduced as `(l0 + l2) + (l1 + l3)`, then
