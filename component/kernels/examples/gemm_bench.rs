@@ -152,6 +152,13 @@ enum Layout {
     Conv1d,
 }
 
+/// A copy of `w: [n][k]` in the layout the models hold it in (`pack_rows`).
+fn packed(w: &[f32], k: usize) -> Vec<f32> {
+    let mut p = w.to_vec();
+    pack_rows(&mut p, k);
+    p
+}
+
 fn values(n: usize, seed: u32) -> Vec<f32> {
     let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
     (0..n)
@@ -218,8 +225,7 @@ fn main() {
         let flops = 2.0 * (s.rows * s.k * s.n) as f64;
         let runs = ((4e9 / flops) as usize).clamp(5, 400);
         let (q, scales) = quantize_rows(&w, s.k);
-        let mut packed = w.clone();
-        pack_rows(&mut packed, s.k);
+        let packed = packed(&w, s.k);
         let seconds = best_seconds(runs, || {
             match (int8, s.layout) {
                 (true, _) => linear_q8(black_box(&x), black_box(&q), &scales, Some(&bias), s.k, &mut out),
@@ -261,15 +267,7 @@ fn minilm_pass() {
     let rows: usize = arg("--rows").unwrap_or(19);
     let shapes = [(e, e), (e, e), (e, e), (e, e), (e, 4 * e), (4 * e, e)];
     let weights: Vec<Vec<f32>> = (0..layers).flat_map(|_| shapes.iter().map(|&(k, n)| values(k * n, 9))).collect();
-    let packed: Vec<Vec<f32>> = weights
-        .iter()
-        .zip(shapes.iter().cycle())
-        .map(|(w, &(k, _))| {
-            let mut p = w.clone();
-            pack_rows(&mut p, k);
-            p
-        })
-        .collect();
+    let packed: Vec<Vec<f32>> = weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| packed(w, k)).collect();
     let x = values(rows * 4 * e, 11);
     let mut out = vec![0.0f32; rows * 4 * e];
     let flops: f64 = shapes.iter().map(|&(k, n)| 2.0 * (rows * k * n) as f64).sum::<f64>() * layers as f64;
@@ -303,15 +301,7 @@ fn decode_pass() {
     let shapes = [(e, 3 * e), (e, e), (e, 4 * e), (4 * e, e)];
     let weights: Vec<Vec<f32>> = (0..layers).flat_map(|_| shapes.iter().map(|&(k, n)| values(k * n, 9))).collect();
     // As the model holds them: packed at load (the int8 pass below quantizes the plain ones).
-    let packed: Vec<Vec<f32>> = weights
-        .iter()
-        .zip(shapes.iter().cycle())
-        .map(|(w, &(k, _))| {
-            let mut p = w.clone();
-            pack_rows(&mut p, k);
-            p
-        })
-        .collect();
+    let packed: Vec<Vec<f32>> = weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| packed(w, k)).collect();
     let lm_head = values(50257 * e, 10);
     let x = values(4 * e, 11);
     let mut out = vec![0.0f32; 50257];
