@@ -221,7 +221,6 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def reply(self, status, body=b"", content_type="application/json", headers=None):
-        self.status = status
         self.send_response(status)
         self.send_cors()
         for key, value in (headers or {}).items():
@@ -245,24 +244,32 @@ class Handler(BaseHTTPRequestHandler):
 
     def run(self, route):
         path = unquote(urlsplit(self.path).path)
-        self.status = None
-        try:
-            route(path)
-        finally:
-            if not path.startswith("/_control"):
-                self.state.record(
-                    {
-                        "method": self.command,
-                        "path": path,
-                        "status": self.status,
-                        "range": self.headers.get("Range"),
-                        "authorization": self.headers.get("Authorization") is not None,
-                        "listener": self.listener,
-                    }
-                )
+        # Recorded before routing, not after the reply: a client holding its whole response may ask
+        # for the log at once, and a record written after the body raced it (a CDN GET went missing).
+        if not path.startswith("/_control"):
+            self.entry = {
+                "method": self.command,
+                "path": path,
+                "status": None,
+                "range": self.headers.get("Range"),
+                "authorization": self.headers.get("Authorization") is not None,
+                "listener": self.listener,
+            }
+            self.state.record(self.entry)
+        route(path)
+
+    def parse_request(self):
+        self.entry = None  # a kept-alive connection's handler serves many requests
+        return super().parse_request()
+
+    def send_response(self, code, message=None):
+        # The status is in the log before the status line leaves, for the same reason.
+        if self.entry is not None:
+            with self.state.lock:
+                self.entry["status"] = code
+        super().send_response(code, message)
 
     def do_OPTIONS(self):
-        self.status = 204
         self.send_response(204)
         self.send_cors()
         self.send_header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
@@ -414,7 +421,6 @@ class Handler(BaseHTTPRequestHandler):
         if is_lfs(file_path, data):
             etag = f'"{revision.sha256[file_path]}"'
             location = f"{self.state.cdn_base}/cdn/{repo.id}/{revision.commit}/{file_path}"
-            self.status = 302
             self.send_response(302)
             self.send_cors()
             for key, value in common.items():
@@ -452,7 +458,6 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 start, end = 0, len(data)
             if start >= len(data) and len(data) > 0:
-                self.status = 416
                 return self.reply(416, b"", headers={"Content-Range": f"bytes */{len(data)}"})
             status = 206
         body = data[start:end]
@@ -460,7 +465,6 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "bad-etag" and body:
             middle = len(body) // 2
             body = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
-        self.status = status
         self.send_response(status)
         self.send_cors()
         for key, value in headers.items():

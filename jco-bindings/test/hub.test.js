@@ -87,6 +87,19 @@ function assertCacheSound(cacheDir) {
   }
 }
 
+// The tests below read the mirror's log right after a load returns; a log written after the reply
+// raced them (CI once saw no CDN request for weights that came from the CDN).
+test('the mirror has logged a request, and its status, by the time its client has the response', async () => {
+  await mirror.reset();
+  for (let round = 1; round <= 40; round++) {
+    const res = await fetch(`${mirror.url}/${BERT}/resolve/main/model.safetensors`);
+    await res.arrayBuffer();
+    const log = await mirror.log();
+    assert.equal(log.length, 2 * round, `round ${round}: ${JSON.stringify(log.slice(-2))}`);
+    assert.deepEqual(log.slice(-2).map((r) => [r.listener, r.status]), [['hub', 302], ['cdn', 200]]);
+  }
+});
+
 test('by id: the same embeddings as the fixture directory, in the huggingface_hub cache layout', async () => {
   const cacheDir = tempCache();
   await mirror.reset();
