@@ -36,8 +36,9 @@ fn int8_minilm_embeddings_keep_cosine_0_999_to_sentence_transformers_and_to_f32(
         let got = int8.embed(text, &EmbedOptions::default()).expect("embeds");
         let cos = cosine(&got, &floats(&case["embedding"]));
         // int8 weights cost the most on inputs of one or two real tokens ("", "...", "😀"),
-        // whose mean pools almost nothing but [CLS] and [SEP]: measured ≥ 0.9964 there.
-        assert!(cos >= 0.995, "{text:?}: cosine {cos} to sentence-transformers");
+        // whose mean pools almost nothing but [CLS] and [SEP]: measured ≥ 0.99911 there
+        // (0.9964 with one scale per row and no column scales).
+        assert!(cos >= 0.999, "{text:?}: cosine {cos} to sentence-transformers");
         vs_hf.push(cos);
     }
     // A held-out set: the quantization is data-free (no calibration), and none of these lines
@@ -63,8 +64,9 @@ fn int8_minilm_embeddings_keep_cosine_0_999_to_sentence_transformers_and_to_f32(
         (cosines[0], cosines[cosines.len() / 2], at_least, cosines.len())
     };
     let (worst, median, good, n) = summary(&mut held);
-    assert!(worst >= 0.995 && median >= 0.999, "held-out int8 vs f32: worst cosine {worst}, median {median}");
-    assert!(good * 4 >= n * 3, "held-out: only {good} of {n} lines at cosine ≥ 0.999");
+    // Every line, as issue 8 asks: measured worst 0.99930 (0.99633, 159 of 200 lines, with one
+    // scale per row and no column scales).
+    assert!(worst >= 0.999, "held-out int8 vs f32: worst cosine {worst}, median {median}, {good} of {n} ≥ 0.999");
     let (hf_worst, hf_median, hf_good, hf_n) = summary(&mut vs_hf);
     println!(
         "MiniLM int8 vs sentence-transformers: worst cosine {hf_worst:.6}, median {hf_median:.6}, {hf_good}/{hf_n} ≥ 0.999; \

@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use crate::json;
 use crate::kernels::matmul;
+use crate::kernels::quant::{Int8Matrix, Int8Parts};
 use alloc::{format, string::String, vec::Vec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,19 +104,20 @@ pub struct Checkpoint {
     copied_bytes: usize,
 }
 
-/// An int8 matrix in HF's `nn.Linear` layout, `values: [rows][cols]`, with one scale per row
-/// (`w ≈ values · scale`): see `kernels::quant`.
+/// An int8 matrix in HF's `nn.Linear` layout, `[rows][cols]` (see `kernels::quant`).
 #[derive(Clone, Copy)]
 pub struct Quantized<'a> {
-    pub values: &'a [i8],
-    pub scales: &'a [f32],
+    pub matrix: Int8Matrix<'a>,
     pub rows: usize,
     pub cols: usize,
 }
 
 struct QuantizedEntry {
     values: QuantizedValues,
+    /// `[rows][groups]`.
     scales: Vec<f32>,
+    /// `[cols]`, or empty (int8 checkpoints written before column scales).
+    column_scales: Vec<f32>,
     rows: usize,
     cols: usize,
 }
@@ -127,9 +129,12 @@ enum QuantizedValues {
     Owned(Vec<i8>),
 }
 
-/// Suffixes of the two tensors an int8 checkpoint stores for a matrix `{name}`.
+/// Suffixes of the tensors an int8 checkpoint stores for a matrix `{name}`: its values, its
+/// scales (`[rows][groups]`, or `[rows]` as written before groups) and its column scales
+/// (absent in checkpoints written before them).
 pub const INT8_SUFFIX: &str = ".int8";
 pub const INT8_SCALE_SUFFIX: &str = ".int8_scale";
+pub const INT8_COLUMN_SCALE_SUFFIX: &str = ".int8_column_scale";
 
 fn invalid(what: String) -> Error {
     Error::InvalidModel(format!("model.safetensors: {what}"))
@@ -239,7 +244,8 @@ impl Checkpoint {
         Ok(checkpoint)
     }
 
-    /// Pairs each `{name}.int8` (I8 `[rows][cols]`) with its `{name}.int8_scale` (f32 `[rows]`).
+    /// Pairs each `{name}.int8` (I8 `[rows][cols]`) with its `{name}.int8_scale` (f32
+    /// `[rows][groups]` or `[rows]`) and its `{name}.int8_column_scale` (f32 `[cols]`), if any.
     fn bind_int8_tensors(&mut self) -> Result<()> {
         let mut bound = Vec::new();
         for (name, entry) in &self.tensors {
@@ -249,12 +255,29 @@ impl Checkpoint {
             let &[rows, cols] = entry.shape.as_slice() else {
                 return Err(invalid(format!("int8 tensor '{name}' is not a matrix")));
             };
-            let scales = self.tensor(&format!("{matrix}{INT8_SCALE_SUFFIX}"), &[rows])?.to_vec();
-            if scales.iter().any(|s| !s.is_finite()) {
+            let scale_name = format!("{matrix}{INT8_SCALE_SUFFIX}");
+            let (groups, shape) = match self.shape(&scale_name) {
+                Some(&[r, groups]) if r == rows => (groups, alloc::vec![rows, groups]),
+                _ => (1, alloc::vec![rows]),
+            };
+            let scales = self.tensor(&scale_name, &shape)?.to_vec();
+            let column_name = format!("{matrix}{INT8_COLUMN_SCALE_SUFFIX}");
+            let column_scales = if self.entry(&column_name).is_some() {
+                self.tensor(&column_name, &[cols])?.to_vec()
+            } else {
+                Vec::new()
+            };
+            if scales.iter().chain(&column_scales).any(|s| !s.is_finite()) {
                 return Err(invalid(format!("int8 tensor '{name}' has a scale that is not finite")));
             }
+            if crate::kernels::quant::group_len(cols, groups).is_none() {
+                return Err(invalid(format!(
+                    "int8 tensor '{name}' has {groups} scales per row: expected 1 or one per {} of its {cols} columns",
+                    crate::kernels::quant::GROUP
+                )));
+            }
             let values = QuantizedValues::InPlace { start: *start, end: *end };
-            bound.push((matrix.into(), QuantizedEntry { values, scales, rows, cols }));
+            bound.push((matrix.into(), QuantizedEntry { values, scales, column_scales, rows, cols }));
         }
         // `tensors` is sorted and the suffix is shared, so `bound` is sorted by matrix name.
         self.quantized = bound;
@@ -275,7 +298,7 @@ impl Checkpoint {
             .tensors
             .iter()
             .filter(|(name, entry)| entry.shape.len() == 2 && is_product_weight(name) && self.quantized(name).is_none())
-            .map(|(_, entry)| entry.shape[0] * entry.shape[1] + 8 * entry.shape[0].max(entry.shape[1]) + 64)
+            .map(|(_, entry)| entry.shape[0] * entry.shape[1] + 8 * (entry.shape[0] + entry.shape[1]) + 64)
             .sum();
         drop(Vec::<u8>::with_capacity(int8_bytes));
         let mut quantized = Vec::new();
@@ -286,17 +309,21 @@ impl Checkpoint {
             }
             let Ok(values) = self.tensor(name, &[rows, cols]) else { continue };
             let transpose = conv1d && is_conv1d_weight(name);
-            let (rows, cols, (values, scales)) = if transpose {
+            let (rows, cols, parts) = if transpose {
                 let mut t = alloc::vec![0.0f32; values.len()];
                 transpose_into(values, rows, cols, &mut t);
-                (cols, rows, crate::kernels::quant::quantize_rows(&t, rows))
+                (cols, rows, crate::kernels::quant::quantize_matrix(&t, rows))
             } else {
-                (rows, cols, crate::kernels::quant::quantize_rows(values, cols))
+                (rows, cols, crate::kernels::quant::quantize_matrix(values, cols))
             };
-            quantized
-                .push((name.clone(), QuantizedEntry { values: QuantizedValues::Owned(values), scales, rows, cols }));
+            let Int8Parts { values, scales, column_scales } = parts;
+            let values = QuantizedValues::Owned(values);
+            quantized.push((name.clone(), QuantizedEntry { values, scales, column_scales, rows, cols }));
         }
-        self.copied_bytes += quantized.iter().map(|(_, q)| q.rows * q.cols + 4 * q.rows).sum::<usize>();
+        self.copied_bytes += quantized
+            .iter()
+            .map(|(_, q)| q.rows * q.cols + 4 * (q.scales.len() + q.column_scales.len()))
+            .sum::<usize>();
         self.quantized.append(&mut quantized);
         crate::order::sort_by(&mut self.quantized, &|a, b| a.0.cmp(&b.0));
         if !self.quantized.is_empty() {
@@ -359,18 +386,23 @@ impl Checkpoint {
             QuantizedValues::InPlace { start, end } => bytemuck::cast_slice(&self.bytes[*start..*end]),
             QuantizedValues::Owned(values) => values,
         };
-        Some(Quantized { values, scales: &q.scales, rows: q.rows, cols: q.cols })
+        let matrix = Int8Matrix { values, scales: &q.scales, column_scales: &q.column_scales, k: q.cols };
+        Some(Quantized { matrix, rows: q.rows, cols: q.cols })
     }
 
-    /// The checkpoint as an int8 safetensors file: every int8 matrix as `{name}.int8` and
-    /// `{name}.int8_scale`, and every f32 tensor that is not such a matrix (embedding tables
+    /// The checkpoint as an int8 safetensors file: every int8 matrix as `{name}.int8`,
+    /// `{name}.int8_scale` and `{name}.int8_column_scale`, and every f32 tensor that is not such a matrix (embedding tables
     /// that are also heads stay in f32 for the lookups, and appear in both forms).
     pub fn to_int8_safetensors(&self) -> Vec<u8> {
         let mut parts: Vec<(String, &str, Vec<usize>, &[u8])> = Vec::new();
         for (name, entry) in &self.tensors {
             let keep = match entry.storage {
                 // Scales are written again below, beside their values.
-                Storage::InPlace { .. } | Storage::Owned(_) if name.ends_with(INT8_SCALE_SUFFIX) => false,
+                Storage::InPlace { .. } | Storage::Owned(_)
+                    if name.ends_with(INT8_SCALE_SUFFIX) || name.ends_with(INT8_COLUMN_SCALE_SUFFIX) =>
+                {
+                    false
+                }
                 Storage::InPlace { .. } | Storage::Owned(_) => {
                     self.quantized(name).is_none() || is_embedding_table(name)
                 }
@@ -381,19 +413,19 @@ impl Checkpoint {
             }
         }
         for (name, _) in &self.quantized {
-            if let Some(q) = self.quantized(name) {
+            if let Some(Quantized { matrix: m, rows, cols }) = self.quantized(name) {
                 parts.push((
                     format!("{name}{INT8_SUFFIX}"),
                     "I8",
-                    alloc::vec![q.rows, q.cols],
-                    bytemuck::cast_slice(q.values),
+                    alloc::vec![rows, cols],
+                    bytemuck::cast_slice(m.values),
                 ));
-                parts.push((
-                    format!("{name}{INT8_SCALE_SUFFIX}"),
-                    "F32",
-                    alloc::vec![q.rows],
-                    bytemuck::cast_slice(q.scales),
-                ));
+                let scale_shape = alloc::vec![rows, m.scales.len() / rows];
+                parts.push((format!("{name}{INT8_SCALE_SUFFIX}"), "F32", scale_shape, bytemuck::cast_slice(m.scales)));
+                if !m.column_scales.is_empty() {
+                    let column = bytemuck::cast_slice(m.column_scales);
+                    parts.push((format!("{name}{INT8_COLUMN_SCALE_SUFFIX}"), "F32", alloc::vec![cols], column));
+                }
             }
         }
         write_safetensors(&parts)
@@ -703,19 +735,54 @@ pub(crate) mod tests {
             write(&[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[2], &f32_bytes(&[0.5, 0.25]))]);
         let ck = Checkpoint::parse(bytes).unwrap();
         let q = ck.quantized("m").expect("bound");
-        assert_eq!((q.rows, q.cols, q.values, q.scales), (2, 3, &[1i8, -2, 3, 127, -127, 0][..], &[0.5f32, 0.25][..]));
+        let m = q.matrix;
+        assert_eq!((q.rows, q.cols, m.values, m.scales), (2, 3, &[1i8, -2, 3, 127, -127, 0][..], &[0.5f32, 0.25][..]));
+        // Written before column scales: none.
+        assert!(m.column_scales.is_empty() && m.is_consistent());
         assert!(ck.contains("m") && ck.dtype() == DType::I8);
         assert!(matches!(ck.tensor("m.int8", &[2, 3]), Err(Error::InvalidModel(m)) if m.contains("int8")));
     }
 
     #[test]
+    fn int8_tensors_read_scales_per_group_and_column_scales() {
+        // 2 rows of 300 columns: groups of 128, 128 and 44.
+        let values = [1u8; 600];
+        let scales: Vec<f32> = (1..=6).map(|i| i as f32).collect();
+        let columns = alloc::vec![0.5f32; 300];
+        let bytes = write(&[
+            ("m.int8", "I8", &[2, 300], &values),
+            ("m.int8_column_scale", "F32", &[300], &f32_bytes(&columns)),
+            ("m.int8_scale", "F32", &[2, 3], &f32_bytes(&scales)),
+        ]);
+        let ck = Checkpoint::parse(bytes).unwrap();
+        let m = ck.quantized("m").expect("bound").matrix;
+        assert_eq!((m.scales, m.column_scales, m.k), (&scales[..], &columns[..], 300));
+        // One scale per row, written as [rows][1], reads as one group.
+        let one =
+            write(&[("m.int8", "I8", &[2, 300], &values), ("m.int8_scale", "F32", &[2, 1], &f32_bytes(&[1.0, 2.0]))]);
+        assert_eq!(Checkpoint::parse(one).unwrap().quantized("m").unwrap().matrix.scales, [1.0, 2.0]);
+    }
+
+    #[test]
     fn malformed_int8_tensors_are_invalid_model_errors() {
         let values = [0u8; 6];
-        let cases: [&[TensorBytes]; 4] = [
+        let cases: [&[TensorBytes]; 7] = [
             &[("m.int8", "I8", &[2, 3], &values)],
             &[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[3], &[0; 12])],
             &[("m.int8", "I8", &[6], &values), ("m.int8_scale", "F32", &[6], &[0; 24])],
             &[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[2], &f32_bytes(&[1.0, f32::NAN]))],
+            // Two groups for 3 columns: groups are 128 wide.
+            &[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[2, 2], &[0; 16])],
+            &[
+                ("m.int8", "I8", &[2, 3], &values),
+                ("m.int8_column_scale", "F32", &[2], &[0; 8]),
+                ("m.int8_scale", "F32", &[2], &[0; 8]),
+            ],
+            &[
+                ("m.int8", "I8", &[2, 3], &values),
+                ("m.int8_column_scale", "F32", &[3], &f32_bytes(&[1.0, f32::INFINITY, 1.0])),
+                ("m.int8_scale", "F32", &[2], &[0; 8]),
+            ],
         ];
         for tensors in cases {
             assert!(matches!(Checkpoint::parse(write(tensors)), Err(Error::InvalidModel(_))), "{tensors:?}");
@@ -806,14 +873,19 @@ pub(crate) mod tests {
         let q = ck.quantized("h.0.attn.c_attn.weight").expect("quantized");
         let transposed: Vec<f32> = (0..32).map(|i| w[(i % 8) * 4 + i / 8]).collect();
         assert_eq!((q.rows, q.cols), (4, 8));
-        assert_eq!(q.values, crate::kernels::quant::quantize_rows(&transposed, 8).0);
+        assert_eq!(q.matrix.values, crate::kernels::quant::quantize_matrix(&transposed, 8).values);
         assert_eq!(ck.quantized("wte.weight").map(|q| (q.rows, q.cols)), Some((5, 8)));
         assert!(ck.quantized("wpe.weight").is_none() && ck.quantized("ln.weight").is_none());
 
         let back = Checkpoint::parse(ck.to_int8_safetensors()).unwrap();
         for name in ["h.0.attn.c_attn.weight", "wte.weight"] {
             let (a, b) = (ck.quantized(name).unwrap(), back.quantized(name).unwrap());
-            assert_eq!((a.values, a.scales, a.rows, a.cols), (b.values, b.scales, b.rows, b.cols), "{name}");
+            let (a, b) = ((a.matrix, a.rows, a.cols), (b.matrix, b.rows, b.cols));
+            assert_eq!(
+                (a.0.values, a.0.scales, a.0.column_scales, a.1, a.2),
+                (b.0.values, b.0.scales, b.0.column_scales, b.1, b.2),
+                "{name}"
+            );
         }
         // Matrices are stored once, as int8; the tied table stays in f32 for the lookups.
         assert!(back.tensor("h.0.attn.c_attn.weight", &[8, 4]).is_err());

@@ -155,7 +155,7 @@ enum Command {
         #[arg(long)]
         int8: bool,
     },
-    /// Write an int8 copy of a model directory (weights quantized per output channel).
+    /// Write an int8 copy of a model directory (weights quantized per group of 128 inputs).
     Quantize {
         #[command(flatten)]
         model: ModelArg,

@@ -210,8 +210,9 @@ export interface LoadOptions {
   /** Receives what the component writes to stdout/stderr, line by line (default console.error). */
   print?: (line: string) => void;
   /**
-   * `'int8'`: quantize the matrices to int8 at load, one scale per output channel (about twice
-   * as fast; close to, not equal to, f32). Default `'as-stored'`.
+   * `'int8'`: quantize the matrices to int8 at load, one scale per output row and group of 128
+   * inputs and one per input column (about twice as fast; close to, not equal to, f32).
+   * Default `'as-stored'`.
    */
   weights?: 'as-stored' | 'int8';
   /**

@@ -12,7 +12,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 use wasmicro_kernels::matmul::{linear, linear_packed, matmul_kn, pack_rows};
-use wasmicro_kernels::quant::{linear_q8, quantize_rows};
+use wasmicro_kernels::quant::{Int8Parts, linear_q8, quantize_matrix};
 
 /// The number after `flag` on the command line (the wasi runner passes arguments, not the
 /// environment).
@@ -224,11 +224,11 @@ fn main() {
         let mut out = vec![0.0f32; s.rows * s.n];
         let flops = 2.0 * (s.rows * s.k * s.n) as f64;
         let runs = ((4e9 / flops) as usize).clamp(5, 400);
-        let (q, scales) = quantize_rows(&w, s.k);
+        let quantized = quantize_matrix(&w, s.k);
         let packed = packed(&w, s.k);
         let seconds = best_seconds(runs, || {
             match (int8, s.layout) {
-                (true, _) => linear_q8(black_box(&x), black_box(&q), &scales, Some(&bias), s.k, &mut out),
+                (true, _) => linear_q8(black_box(&x), black_box(quantized.matrix(s.k)), Some(&bias), &mut out),
                 (false, Layout::Conv1d) => matmul_kn(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out),
                 (false, Layout::Linear) => linear(black_box(&x), black_box(&w), Some(&bias), s.k, &mut out),
                 (false, Layout::Packed) => linear_packed(black_box(&x), black_box(&packed), Some(&bias), s.k, &mut out),
@@ -277,11 +277,11 @@ fn minilm_pass() {
         }
         black_box(&out);
     });
-    let quantized: Vec<(Vec<i8>, Vec<f32>)> =
-        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_rows(w, k)).collect();
+    let quantized: Vec<Int8Parts> =
+        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_matrix(w, k)).collect();
     let q_seconds = best_seconds(20, || {
-        for ((q, scales), &(k, n)) in quantized.iter().zip(shapes.iter().cycle()) {
-            linear_q8(&x[..rows * k], q, scales, None, k, &mut out[..rows * n]);
+        for (q, &(k, n)) in quantized.iter().zip(shapes.iter().cycle()) {
+            linear_q8(&x[..rows * k], q.matrix(k), None, &mut out[..rows * n]);
         }
         black_box(&out);
     });
@@ -316,18 +316,18 @@ fn decode_pass() {
         bytes += lm_head.len() * 4;
         black_box(&out);
     });
-    let quantized: Vec<(Vec<i8>, Vec<f32>)> =
-        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_rows(w, k)).collect();
-    let head = quantize_rows(&lm_head, e);
+    let quantized: Vec<Int8Parts> =
+        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_matrix(w, k)).collect();
+    let head = quantize_matrix(&lm_head, e);
     let mut q_bytes = 0usize;
     let q_seconds = best_seconds(5, || {
         q_bytes = 0;
-        for ((q, scales), &(k, n)) in quantized.iter().zip(shapes.iter().cycle()) {
-            linear_q8(&x[..k], q, scales, None, k, &mut out[..n]);
-            q_bytes += q.len();
+        for (q, &(k, n)) in quantized.iter().zip(shapes.iter().cycle()) {
+            linear_q8(&x[..k], q.matrix(k), None, &mut out[..n]);
+            q_bytes += q.values.len();
         }
-        linear_q8(&x[..e], &head.0, &head.1, None, e, &mut out);
-        q_bytes += head.0.len();
+        linear_q8(&x[..e], head.matrix(e), None, &mut out);
+        q_bytes += head.values.len();
         black_box(&out);
     });
     println!();

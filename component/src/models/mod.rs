@@ -225,7 +225,7 @@ impl<'w> Linear<'w> {
         match self.weight {
             Matrix::F32(w) => matmul::linear(x, w, self.bias, self.inputs, &mut out),
             Matrix::Packed(w) => matmul::linear_packed(x, w, self.bias, self.inputs, &mut out),
-            Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, self.bias, self.inputs, &mut out),
+            Matrix::Int8(q) => quant::linear_q8(x, q.matrix, self.bias, &mut out),
         }
         out
     }
@@ -247,7 +247,7 @@ impl<'w> Conv1D<'w> {
             Matrix::F32(w) => matmul::matmul_kn(x, w, Some(self.bias), self.inputs, &mut out),
             // Transposed to `[out][in]` and packed at load (`Checkpoint::pack_linear_weights`).
             Matrix::Packed(w) => matmul::linear_packed(x, w, Some(self.bias), self.inputs, &mut out),
-            Matrix::Int8(q) => quant::linear_q8(x, q.values, q.scales, Some(self.bias), self.inputs, &mut out),
+            Matrix::Int8(q) => quant::linear_q8(x, q.matrix, Some(self.bias), &mut out),
         }
         out
     }
