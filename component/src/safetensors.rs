@@ -245,7 +245,8 @@ impl Checkpoint {
     }
 
     /// Pairs each `{name}.int8` (I8 `[rows][cols]`) with its `{name}.int8_scale` (f32
-    /// `[rows][groups]` or `[rows]`) and its `{name}.int8_column_scale` (f32 `[cols]`), if any.
+    /// `[rows][groups]`, or `[rows]` as written before groups) and its
+    /// `{name}.int8_column_scale` (f32 `[cols]`), if any.
     fn bind_int8_tensors(&mut self) -> Result<()> {
         let mut bound = Vec::new();
         for (name, entry) in &self.tensors {
@@ -256,11 +257,16 @@ impl Checkpoint {
                 return Err(invalid(format!("int8 tensor '{name}' is not a matrix")));
             };
             let scale_name = format!("{matrix}{INT8_SCALE_SUFFIX}");
-            let (groups, shape) = match self.shape(&scale_name) {
-                Some(&[r, groups]) if r == rows => (groups, alloc::vec![rows, groups]),
-                _ => (1, alloc::vec![rows]),
+            let groups = crate::kernels::quant::groups(cols);
+            let mut scales = match self.shape(&scale_name) {
+                Some(&[r, g]) if r == rows && g == groups => self.tensor(&scale_name, &[rows, groups])?.to_vec(),
+                // Written before groups: one scale per row, which stands for each of its groups.
+                Some(&[r, 1]) if r == rows => self.tensor(&scale_name, &[rows, 1])?.to_vec(),
+                _ => self.tensor(&scale_name, &[rows])?.to_vec(),
             };
-            let scales = self.tensor(&scale_name, &shape)?.to_vec();
+            if scales.len() == rows && groups > 1 {
+                scales = scales.iter().flat_map(|&s| core::iter::repeat_n(s, groups)).collect();
+            }
             let column_name = format!("{matrix}{INT8_COLUMN_SCALE_SUFFIX}");
             let column_scales = if self.entry(&column_name).is_some() {
                 self.tensor(&column_name, &[cols])?.to_vec()
@@ -269,12 +275,6 @@ impl Checkpoint {
             };
             if scales.iter().chain(&column_scales).any(|s| !s.is_finite()) {
                 return Err(invalid(format!("int8 tensor '{name}' has a scale that is not finite")));
-            }
-            if crate::kernels::quant::group_len(cols, groups).is_none() {
-                return Err(invalid(format!(
-                    "int8 tensor '{name}' has {groups} scales per row: expected 1 or one per {} of its {cols} columns",
-                    crate::kernels::quant::GROUP
-                )));
             }
             let values = QuantizedValues::InPlace { start: *start, end: *end };
             bound.push((matrix.into(), QuantizedEntry { values, scales, column_scales, rows, cols }));
@@ -757,10 +757,15 @@ pub(crate) mod tests {
         let ck = Checkpoint::parse(bytes).unwrap();
         let m = ck.quantized("m").expect("bound").matrix;
         assert_eq!((m.scales, m.column_scales, m.k), (&scales[..], &columns[..], 300));
-        // One scale per row, written as [rows][1], reads as one group.
-        let one =
-            write(&[("m.int8", "I8", &[2, 300], &values), ("m.int8_scale", "F32", &[2, 1], &f32_bytes(&[1.0, 2.0]))]);
-        assert_eq!(Checkpoint::parse(one).unwrap().quantized("m").unwrap().matrix.scales, [1.0, 2.0]);
+        // One scale per row, as written before groups ([rows] or [rows][1]): each row's scale
+        // stands for each of its groups.
+        for shape in [&[2][..], &[2, 1]] {
+            let scale = f32_bytes(&[1.0, 2.0]);
+            let one = write(&[("m.int8", "I8", &[2, 300], &values), ("m.int8_scale", "F32", shape, &scale)]);
+            let ck = Checkpoint::parse(one).unwrap();
+            let m = ck.quantized("m").unwrap().matrix;
+            assert_eq!((m.scales, m.is_consistent()), (&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0][..], true), "{shape:?}");
+        }
     }
 
     #[test]

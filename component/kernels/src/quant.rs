@@ -12,10 +12,10 @@
 //!
 //! Each input row (times `c`) is quantized when a product runs, with one scale per row, to the
 //! widest integer range whose products cannot overflow an i32 lane over `k` (see
-//! [`activation_limit`]). Within a group the dot products are exact integer sums
-//! (`i32x4.dot_i16x8_s`); each of the four lane sums is then converted to f32 and scaled, and the
-//! lanes are folded at the end. The scalar body does the same arithmetic in the same order, so
-//! both agree bit for bit.
+//! [`activation_limit`]). A group's dot product is an exact integer sum (`i32x4.dot_i16x8_s`,
+//! then the lanes added), converted to f32 once and times the group's scale; the groups' terms
+//! are added in order. Exact sums make the order of the integer additions free, so the SIMD
+//! and scalar bodies agree bit for bit.
 
 use crate::math::{floor_f32, sqrt_f32};
 use alloc::vec::Vec;
@@ -37,23 +37,17 @@ pub fn activation_limit(k: usize) -> i32 {
     (((i32::MAX as i64) / (127 * products_per_lane)).min(i16::MAX as i64)) as i32
 }
 
-/// The inputs per scale of a `k`-wide row with `groups` scales: [`GROUP`], or the whole row for
-/// one scale per row (int8 checkpoints written before groups). `None` for any other count.
-pub fn group_len(k: usize, groups: usize) -> Option<usize> {
-    if groups == 1 {
-        Some(k)
-    } else if groups == k.div_ceil(GROUP) {
-        Some(GROUP)
-    } else {
-        None
-    }
+/// Scales per row of `k` inputs: one per [`GROUP`], the last group shorter if `k` is not a
+/// multiple of it.
+pub fn groups(k: usize) -> usize {
+    k.div_ceil(GROUP)
 }
 
 /// An int8 matrix `[rows][k]` (see the module's notes for what the parts mean).
 #[derive(Clone, Copy)]
 pub struct Int8Matrix<'a> {
     pub values: &'a [i8],
-    /// `[rows][groups]`, `groups` as [`group_len`] allows.
+    /// `[rows][groups(k)]` (see [`groups`]).
     pub scales: &'a [f32],
     /// `[k]`, or empty where every column scale is 1.
     pub column_scales: &'a [f32],
@@ -67,8 +61,7 @@ impl Int8Matrix<'_> {
         self.k > 0
             && self.values.len() == rows * self.k
             && rows > 0
-            && self.scales.len().is_multiple_of(rows)
-            && group_len(self.k, self.scales.len() / rows).is_some()
+            && self.scales.len() == rows * groups(self.k)
             && (self.column_scales.is_empty() || self.column_scales.len() == self.k)
     }
 }
@@ -100,23 +93,16 @@ pub fn quantize_matrix(w: &[f32], k: usize) -> Int8Parts {
     let rows = w.len().checked_div(k).unwrap_or(0);
     let mut column_max = alloc::vec![0.0f32; k];
     for row in w.chunks_exact(k) {
-        for (m, &v) in column_max.iter_mut().zip(row) {
-            // NaN never replaces the maximum, as in `max_abs`.
-            if v.abs() > *m {
-                *m = v.abs();
-            }
-        }
+        max_abs_into(&mut column_max, row);
     }
     let column_scales: Vec<f32> =
         column_max.iter().map(|&m| if m > 0.0 && m.is_finite() { sqrt_f32(m) } else { 1.0 }).collect();
-    let groups = k.div_ceil(GROUP);
+    let inverse_columns: Vec<f32> = column_scales.iter().map(|&c| 1.0 / c).collect();
     let mut values = Vec::with_capacity(rows * k);
-    let mut scales = Vec::with_capacity(rows * groups);
+    let mut scales = Vec::with_capacity(rows * groups(k));
     let mut even = alloc::vec![0.0f32; k];
     for row in w.chunks_exact(k) {
-        for ((e, &v), &c) in even.iter_mut().zip(row).zip(&column_scales) {
-            *e = v / c;
-        }
+        multiply_into(&mut even, row, &inverse_columns);
         for group in even.chunks(GROUP) {
             let max = max_abs(group);
             let scale = if max > 0.0 { max / WEIGHT_LIMIT } else { 1.0 };
@@ -141,9 +127,7 @@ pub fn quantize_activations(x: &[f32], k: usize, column_scales: &[f32], out: &mu
         let row = if column_scales.is_empty() {
             row
         } else {
-            for ((s, &v), &c) in scaled.iter_mut().zip(row).zip(column_scales) {
-                *s = v * c;
-            }
+            multiply_into(&mut scaled, row, column_scales);
             &scaled[..]
         };
         let max = max_abs(row);
@@ -152,6 +136,59 @@ pub fn quantize_activations(x: &[f32], k: usize, column_scales: &[f32], out: &mu
         scales.push(if max > 0.0 { max / limit } else { 0.0 });
     }
     scales
+}
+
+/// `dst[i] = a[i] · b[i]`. Written with SIMD128 (the same products) because the component's
+/// size-optimised link step vectorizes no loops: int8 loads took ~15 ms longer with the
+/// column-scale loops left to the compiler (Node 20, MiniLM).
+fn multiply_into(dst: &mut [f32], a: &[f32], b: &[f32]) {
+    let n = dst.len().min(a.len()).min(b.len());
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = {
+        use core::arch::wasm32::*;
+        let n4 = n & !3;
+        for i in (0..n4).step_by(4) {
+            // SAFETY: i + 4 ≤ n4 ≤ every length; v128 loads and stores need no alignment.
+            unsafe {
+                let v =
+                    f32x4_mul(v128_load(a.as_ptr().add(i) as *const v128), v128_load(b.as_ptr().add(i) as *const v128));
+                v128_store(dst.as_mut_ptr().add(i) as *mut v128, v);
+            }
+        }
+        n4
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = 0;
+    for i in done..n {
+        dst[i] = a[i] * b[i];
+    }
+}
+
+/// `m[i] = max(m[i], |row[i]|)`, a NaN never replacing the maximum (as in `max_abs`); SIMD128
+/// for the reason `multiply_into` gives.
+fn max_abs_into(m: &mut [f32], row: &[f32]) {
+    let n = m.len().min(row.len());
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = {
+        use core::arch::wasm32::*;
+        let n4 = n & !3;
+        for i in (0..n4).step_by(4) {
+            // SAFETY: i + 4 ≤ n4 ≤ both lengths; v128 loads and stores need no alignment.
+            unsafe {
+                let p = m.as_mut_ptr().add(i) as *mut v128;
+                // pmax(a, b) is `a < b ? b : a`: a NaN lane of `row` never replaces `m`.
+                v128_store(p, f32x4_pmax(v128_load(p), f32x4_abs(v128_load(row.as_ptr().add(i) as *const v128))));
+            }
+        }
+        n4
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = 0;
+    for i in done..n {
+        if m[i] < row[i].abs() {
+            m[i] = row[i].abs();
+        }
+    }
 }
 
 /// The largest |v| of `row` (NaN ignored), four lanes at a time where SIMD128 is compiled in:
@@ -291,50 +328,33 @@ fn finish(out: &mut [f32], x_scales: &[f32], n_out: usize, bias: Option<&[f32]>)
     }
 }
 
-/// The groups of a product over `k` with `scales_per_row` scales: (group length, groups).
-/// `linear_q8` checked the count.
-fn groups(k: usize, scales_per_row: usize) -> usize {
-    group_len(k, scales_per_row).unwrap_or(k)
+/// `Σ x[i] · q[i]`, exact: callers keep it to one group (at most 128 products of
+/// `|x| ≤ 32,767`, `|q| ≤ 127`: below 2³¹).
+fn exact_sum(x: &[i16], q: &[i8]) -> i32 {
+    x.iter().zip(q).map(|(&a, &b)| a as i32 * b as i32).sum()
 }
 
 pub mod scalar {
-    /// `out[r][n]` = the weight-scaled sum of `x[r] · q[n]`, in the arithmetic the SIMD body
-    /// does: per group, four exact integer lane sums (lane `j` takes the pairs at `8t + 2j`
-    /// and `8t + 2j + 1`), each converted to f32, times the group's scale and added to its
-    /// lane; the lanes folded `(l0 + l2) + (l1 + l3)`; then the last `k % 8` products, exact,
-    /// times the last group's scale.
+    /// `out[r][n] = Σ_g f32(S_g) · s[n][g]`, added in group order from 0.0, where `S_g` is the
+    /// exact integer sum of `x[r][i] · q[n][i]` over the group's inputs below `k & !7` (see
+    /// `super::groups`); then, if `k % 8 ≠ 0`, the last `k % 8` products' exact sum, times the
+    /// last group's scale.
     pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
-        let n_out = q.len() / k;
-        let per_row = scales.len() / n_out;
-        let group = super::groups(k, per_row);
+        let (n_out, k8) = (q.len() / k, k & !7);
+        let per_row = super::groups(k);
         for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
             for ((weights, s), o) in q.chunks_exact(k).zip(scales.chunks_exact(per_row)).zip(out_row.iter_mut()) {
-                *o = dot(row, weights, s, group);
-            }
-        }
-    }
-
-    fn dot(x: &[i16], q: &[i8], scales: &[f32], group: usize) -> f32 {
-        let k8 = x.len() & !7;
-        let mut lanes = [0.0f32; 4];
-        for (g, &scale) in scales.iter().enumerate() {
-            let mut sums = [0i32; 4];
-            for i in (g * group..((g + 1) * group).min(k8)).step_by(8) {
-                for (j, sum) in sums.iter_mut().enumerate() {
-                    let (a, b) = (i + 2 * j, i + 2 * j + 1);
-                    *sum += x[a] as i32 * q[a] as i32 + x[b] as i32 * q[b] as i32;
+                let mut total = 0.0f32;
+                for (g, &scale) in s.iter().enumerate() {
+                    let inputs = (g * super::GROUP).min(k8)..((g + 1) * super::GROUP).min(k8);
+                    total += super::exact_sum(&row[inputs.clone()], &weights[inputs]) as f32 * scale;
                 }
-            }
-            for (lane, &sum) in lanes.iter_mut().zip(&sums) {
-                *lane += sum as f32 * scale;
+                if k8 < k {
+                    total += super::exact_sum(&row[k8..], &weights[k8..]) as f32 * s[per_row - 1];
+                }
+                *o = total;
             }
         }
-        let mut total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
-        if k8 < x.len() {
-            let tail: i64 = x[k8..].iter().zip(&q[k8..]).map(|(&a, &b)| a as i64 * b as i64).sum();
-            total += tail as f32 * scales[scales.len() - 1];
-        }
-        total
     }
 }
 
@@ -342,41 +362,50 @@ pub mod scalar {
 #[allow(clippy::needless_range_loop)]
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd {
-    use crate::math::simd::fold;
+    use super::GROUP;
     use core::arch::wasm32::*;
 
-    /// `R` activation rows × `C` weight rows: each group's `k` in steps of 8
-    /// (`i16x8.load8x8_s` widens 8 weights, `i32x4.dot_i16x8_s` multiplies and adds pairs),
-    /// its lane sums scaled into f32 lanes, then the `k % 8` tail (`scalar::products` states
-    /// the arithmetic). The rows' first `k & !7` values come interleaved in `xi` (8 of row 0,
+    /// `[Σa, Σb, Σc, Σd]` of four i32x4 vectors' lanes: two rounds of pairwise adds.
+    #[inline(always)]
+    fn lane_sums(a: v128, b: v128, c: v128, d: v128) -> v128 {
+        let pairs = |u: v128, v: v128| i32x4_add(i32x4_shuffle::<0, 2, 4, 6>(u, v), i32x4_shuffle::<1, 3, 5, 7>(u, v));
+        pairs(pairs(a, b), pairs(c, d))
+    }
+
+    /// `R` activation rows × `C` weight rows (`R · C` a multiple of 4), in the arithmetic of
+    /// `scalar::products` but for the `k % 8` tail, which `tile` adds: each group's inputs in
+    /// steps of 8 (`i16x8.load8x8_s` widens 8 weights, `i32x4.dot_i16x8_s` multiplies and adds
+    /// pairs) into integer accumulators, whose lanes are then added, four outputs to a vector,
+    /// converted, scaled and added to `R · C / 4` float totals. (Scaling each accumulator's four
+    /// lanes instead kept `2 · R · C` vectors live, more than V8's 15 registers: the int8 batch
+    /// ran ~15% slower.) The rows' first `k & !7` values come interleaved in `xi` (8 of row 0,
     /// 8 of row 1, …; see [`crate::interleave_rows`]): one stream whose rows sit at constant
     /// offsets, which `wasm-opt --low-memory-unused` folds into the loads' offset immediates.
     /// Each distinct stream costs an address add per load (V8 cannot fold a wasm `i32.add`
     /// into a 64-bit address), and those adds, not the multiplies, set the pace.
     ///
     /// # Safety
-    /// `xi` holds `R · (k & !7)` values, every `xs[r] + k` ≤ `x.len()`, `ws[c] + k` ≤
-    /// `q.len()` and `ss[c] + k.div_ceil(group)` ≤ `scales.len()`.
-    #[allow(clippy::too_many_arguments)]
+    /// `xi` holds `R · (k & !7)` values, every `ws[c] + k` ≤ `q.len()` and `ss[c] + groups(k)`
+    /// ≤ `scales.len()`.
     #[inline(always)]
-    unsafe fn block<const R: usize, const C: usize>(
+    unsafe fn block<const R: usize, const C: usize, const V: usize>(
         xi: &[i16],
-        x: &[i16],
-        xs: [usize; R],
         q: &[i8],
         ws: [usize; C],
         scales: &[f32],
         ss: [usize; C],
-        group: usize,
         k: usize,
     ) -> [[f32; C]; R] {
+        const { assert!(R * C == 4 * V) };
         let k8 = k & !7;
-        let mut total = [[f32x4_splat(0.0); C]; R];
-        let (xp, qp, sp) = (x.as_ptr(), q.as_ptr(), scales.as_ptr());
+        let groups = super::groups(k);
+        // Output j of the block is row j / C, column j % C; vector v holds outputs 4v..4v + 4.
+        let mut total = [f32x4_splat(0.0); V];
+        let (qp, sp) = (q.as_ptr(), scales.as_ptr());
         let mut xip = xi.as_ptr();
         let mut i = 0;
-        for g in 0..k.div_ceil(group) {
-            let end = ((g + 1) * group).min(k8);
+        for g in 0..groups {
+            let end = ((g + 1) * GROUP).min(k8);
             let mut acc = [[i32x4_splat(0); C]; R];
             while i < end {
                 // SAFETY: i + 8 ≤ k8 ≤ k, and the caller bounds every row start + k; `xip` has
@@ -391,30 +420,32 @@ pub mod simd {
                 xip = unsafe { xip.add(8 * R) };
                 i += 8;
             }
-            for c in 0..C {
-                // SAFETY: g < the row's group count; the caller bounds ss[c] + that count.
-                let scale = f32x4_splat(unsafe { *sp.add(ss[c] + g) });
-                for r in 0..R {
-                    total[r][c] = f32x4_add(total[r][c], f32x4_mul(f32x4_convert_i32x4(acc[r][c]), scale));
-                }
+            for v in 0..V {
+                let a = |j: usize| acc[(4 * v + j) / C][(4 * v + j) % C];
+                let sums = lane_sums(a(0), a(1), a(2), a(3));
+                // SAFETY: g < groups(k); the caller bounds ss[c] + groups(k).
+                let s = |j: usize| unsafe { *sp.add(ss[(4 * v + j) % C] + g) };
+                let scale = f32x4(s(0), s(1), s(2), s(3));
+                total[v] = f32x4_add(total[v], f32x4_mul(f32x4_convert_i32x4(sums), scale));
             }
         }
-        let mut out = [[0.0f32; C]; R];
-        for r in 0..R {
-            for c in 0..C {
-                out[r][c] = fold(total[r][c]);
-                if k8 < k {
-                    let mut tail = 0i64;
-                    for t in k8..k {
-                        // SAFETY: t < k, within the bounded rows.
-                        tail += unsafe { *xp.add(xs[r] + t) as i64 * *qp.add(ws[c] + t) as i64 };
-                    }
-                    // SAFETY: the last of the row's groups, bounded as above.
-                    out[r][c] += tail as f32 * unsafe { *sp.add(ss[c] + k.div_ceil(group) - 1) };
-                }
-            }
-        }
-        out
+        let lanes: [[f32; 4]; V] = core::array::from_fn(|v| {
+            [
+                f32x4_extract_lane::<0>(total[v]),
+                f32x4_extract_lane::<1>(total[v]),
+                f32x4_extract_lane::<2>(total[v]),
+                f32x4_extract_lane::<3>(total[v]),
+            ]
+        });
+        core::array::from_fn(|r| core::array::from_fn(|c| lanes[(r * C + c) / 4][(r * C + c) % 4]))
+    }
+
+    /// `total` plus the product of the last `k % 8` inputs of `x` and `q` (rows of `k`) times
+    /// `scale`, the last group's, as `scalar::products` ends.
+    #[inline(never)]
+    fn with_tail(total: f32, x: &[i16], q: &[i8], scale: f32) -> f32 {
+        let k8 = x.len() & !7;
+        total + super::exact_sum(&x[k8..], &q[k8..]) as f32 * scale
     }
 
     /// The walk of `matmul::simd::tile`, over int8 blocks. Kept as its own copy on purpose:
@@ -422,18 +453,11 @@ pub mod simd {
     /// through a function pointer it made V8 run the int8 products ~30% slower (Node 20,
     /// `jco-bindings/bench`), while wasmtime did not mind.
     #[inline(always)]
-    fn tile<const R: usize, const C: usize>(
-        xi: &[i16],
-        x: &[i16],
-        rows: core::ops::Range<usize>,
-        q: &[i8],
-        scales: &[f32],
-        k: usize,
-        out: &mut [f32],
-    ) {
+    fn tile(xi: &[i16], x: &[i16], rows: core::ops::Range<usize>, q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
+        const R: usize = BLOCK_ROWS;
+        const C: usize = BLOCK_COLS;
         let n_out = q.len() / k;
-        let per_row = scales.len() / n_out;
-        let group = super::groups(k, per_row);
+        let per_row = super::groups(k);
         let k8 = k & !7;
         let mut n = 0;
         while n < n_out {
@@ -446,17 +470,31 @@ pub mod simd {
                     let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
                     let ss: [usize; C] = core::array::from_fn(|c| (n + c) * per_row);
                     // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
-                    let sums = unsafe { block::<R, C>(xi, x, xs, q, ws, scales, ss, group, k) };
+                    let sums = unsafe { block::<R, C, { R * C / 4 }>(xi, q, ws, scales, ss, k) };
                     for i in 0..R {
                         for c in 0..C {
                             out[(r + i) * n_out + n + c] = sums[i][c];
                         }
                     }
+                    if k8 < k {
+                        for i in 0..R {
+                            for c in 0..C {
+                                let (x, q) = (&x[xs[i]..xs[i] + k], &q[ws[c]..ws[c] + k]);
+                                let o = &mut out[(r + i) * n_out + n + c];
+                                *o = with_tail(*o, x, q, scales[ss[c] + per_row - 1]);
+                            }
+                        }
+                    }
                 } else {
                     // SAFETY: as above, for the single output n.
-                    let sums = unsafe { block::<R, 1>(xi, x, xs, q, [n * k], scales, [n * per_row], group, k) };
+                    let sums = unsafe { block::<R, 1, { R / 4 }>(xi, q, [n * k], scales, [n * per_row], k) };
                     for i in 0..R {
-                        out[(r + i) * n_out + n] = sums[i][0];
+                        let o = &mut out[(r + i) * n_out + n];
+                        *o = sums[i][0];
+                        if k8 < k {
+                            let (x, q) = (&x[xs[i]..xs[i] + k], &q[n * k..(n + 1) * k]);
+                            *o = with_tail(*o, x, q, scales[(n + 1) * per_row - 1]);
+                        }
                     }
                 }
                 r += R;
@@ -482,24 +520,22 @@ pub mod simd {
         let mut start = 0;
         while start < full {
             let end = (start + TILE_ROWS).min(full);
-            tile::<BLOCK_ROWS, BLOCK_COLS>(&xi, x, start..end, q, scales, k, out);
+            tile(&xi, x, start..end, q, scales, k, out);
             start = end;
         }
         let n_out = q.len() / k;
-        let per_row = scales.len() / n_out;
-        let group = super::groups(k, per_row);
+        let per_row = super::groups(k);
         for r in full..rows {
             for (n, (weights, s)) in q.chunks_exact(k).zip(scales.chunks_exact(per_row)).enumerate() {
-                out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights, s, group);
+                out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights, s);
             }
         }
     }
 
     /// One row against one weight row, two sums in flight. A lone row (decoding) reads each
     /// weight once, so the weights are walked in memory order: one sequential stream runs
-    /// about twice as fast here as several interleaved ones. The two integer sums add exactly,
-    /// so each group ends as `block`'s does.
-    fn dot(x: &[i16], q: &[i8], scales: &[f32], group: usize) -> f32 {
+    /// about twice as fast here as several interleaved ones.
+    fn dot(x: &[i16], q: &[i8], scales: &[f32]) -> f32 {
         let k8 = x.len() & !7;
         let (xp, qp) = (x.as_ptr(), q.as_ptr());
         let step = |a: v128, i: usize| {
@@ -508,34 +544,43 @@ pub mod simd {
                 i32x4_add(a, i32x4_dot_i16x8(v128_load(xp.add(i) as *const v128), i16x8_load_extend_i8x8(qp.add(i))))
             }
         };
-        let mut total = f32x4_splat(0.0);
+        let mut total = 0.0f32;
         let mut i = 0;
         for (g, &scale) in scales.iter().enumerate() {
-            let end = ((g + 1) * group).min(k8);
+            let end = ((g + 1) * GROUP).min(k8);
             let (mut a0, mut a1) = (i32x4_splat(0), i32x4_splat(0));
-            // A whole group with its trip count known, unrolled: with a loop of pairs instead,
-            // GPT-2-small's int8 decoding step ran ~20% slower than before groups (gemm_bench's
-            // decode pass, wasmtime); unrolled, it runs as fast. The loop below takes the rest:
-            // rows of one group and a shorter last group.
-            if end - i == super::GROUP {
-                for _ in 0..super::GROUP / 16 {
+            // A whole group unrolled by hand, 8 steps at a time (the component's size-optimised
+            // link step does not unroll loops): with a loop of pairs instead, GPT-2-small's
+            // int8 decoding step ran ~20% slower than with one scale per row (gemm_bench's
+            // decode pass); unrolled, it runs as fast. The loop below takes a shorter last group.
+            if end - i == GROUP {
+                for _ in 0..GROUP / 64 {
                     a0 = step(a0, i);
                     a1 = step(a1, i + 8);
-                    i += 16;
+                    a0 = step(a0, i + 16);
+                    a1 = step(a1, i + 24);
+                    a0 = step(a0, i + 32);
+                    a1 = step(a1, i + 40);
+                    a0 = step(a0, i + 48);
+                    a1 = step(a1, i + 56);
+                    i += 64;
                 }
             }
             while i < end {
                 a0 = step(a0, i);
                 i += 8;
             }
-            total = f32x4_add(total, f32x4_mul(f32x4_convert_i32x4(i32x4_add(a0, a1)), f32x4_splat(scale)));
+            let a = i32x4_add(a0, a1);
+            let sum = i32x4_extract_lane::<0>(a)
+                + i32x4_extract_lane::<1>(a)
+                + i32x4_extract_lane::<2>(a)
+                + i32x4_extract_lane::<3>(a);
+            total += sum as f32 * scale;
         }
-        let mut sum = fold(total);
         if k8 < x.len() {
-            let tail: i64 = x[k8..].iter().zip(&q[k8..]).map(|(&a, &b)| a as i64 * b as i64).sum();
-            sum += tail as f32 * scales[scales.len() - 1];
+            return with_tail(total, x, q, scales[scales.len() - 1]);
         }
-        sum
+        total
     }
 }
 
@@ -584,29 +629,6 @@ mod tests {
     }
 
     #[test]
-    fn one_scale_per_row_as_older_checkpoints_store_still_gives_the_float_product() {
-        let (rows, k, n) = (6, 300, 5);
-        let (x, w, b) = (values(rows * k, 21, 1.0), values(n * k, 22, 0.1), values(n, 23, 1.0));
-        let mut q = Vec::new();
-        let mut scales = Vec::new();
-        for row in w.chunks_exact(k) {
-            let max = max_abs(row);
-            push_rounded(row, WEIGHT_LIMIT / max, &mut q);
-            scales.push(max / WEIGHT_LIMIT);
-        }
-        let matrix = Int8Matrix { values: &q, scales: &scales, column_scales: &[], k };
-        assert!(matrix.is_consistent());
-        let mut out = vec![0.0; rows * n];
-        linear_q8(&x, matrix, Some(&b), &mut out);
-        for r in 0..rows {
-            for j in 0..n {
-                let bound = 0.1 / 127.0 * k as f64 * 0.5 + 1e-3;
-                assert!((out[r * n + j] as f64 - exact(&x, &w, &b, k, r, j)).abs() < bound, "[{r},{j}]");
-            }
-        }
-    }
-
-    #[test]
     fn each_group_of_a_row_has_its_largest_weight_at_127_after_the_column_scales() {
         // Column 1 holds the outlier weights; k = 300: groups of 128, 128 and 44.
         let (n, k) = (3, 300);
@@ -633,9 +655,26 @@ mod tests {
     }
 
     #[test]
-    fn group_counts_are_one_per_row_or_one_per_128_inputs() {
-        assert_eq!((group_len(384, 1), group_len(384, 3), group_len(384, 2)), (Some(384), Some(GROUP), None));
-        assert_eq!((group_len(300, 3), group_len(100, 1), group_len(1536, 12)), (Some(GROUP), Some(100), Some(GROUP)));
+    fn column_helpers_equal_plain_loops_on_odd_lengths_and_nans() {
+        let a = values(37, 3, 2.0);
+        let mut b = values(37, 4, 2.0);
+        b[5] = f32::NAN;
+        let mut product = vec![0.0; 37];
+        multiply_into(&mut product, &a, &b);
+        for i in 0..37 {
+            assert!(product[i].to_bits() == (a[i] * b[i]).to_bits() || (i == 5 && product[i].is_nan()), "{i}");
+        }
+        let before: Vec<f32> = values(37, 5, 1.0).iter().map(|v| v.abs()).collect();
+        let mut maxima = before.clone();
+        max_abs_into(&mut maxima, &b);
+        for i in 0..37 {
+            assert_eq!(maxima[i], if before[i] < b[i].abs() { b[i].abs() } else { before[i] }, "{i}");
+        }
+    }
+
+    #[test]
+    fn a_matrix_has_one_scale_per_128_inputs_of_each_row() {
+        assert_eq!((groups(1), groups(128), groups(129), groups(384), groups(1536)), (1, 1, 2, 3, 12));
         let values = [0i8; 24];
         let consistent = |scales: &[f32], column_scales: &[f32], k| {
             Int8Matrix { values: &values, scales, column_scales, k }.is_consistent()
@@ -651,8 +690,8 @@ mod tests {
     fn simd_body_equals_scalar_body_bit_for_bit() {
         // Shapes reach: a lone row (`dot`), rows beyond the 4-row blocks, an odd last output,
         // partial last groups (300), a last group in the tail alone (260), k % 8 tails (37),
-        // and one scale per row (`per_row`).
-        for (rows, k, n, per_row) in [
+        // and scales that differ between outputs and groups in every lane (`uneven`).
+        for (rows, k, n, uneven) in [
             (1, 3, 1, false),
             (7, 37, 13, false),
             (8, 64, 8, false),
@@ -669,19 +708,21 @@ mod tests {
             (6, 300, 5, true),
             (1, 300, 5, true),
             (4, 37, 3, true),
+            (5, 260, 3, true),
+            (9, 1536, 3, true),
         ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
             let mut parts = quantize_matrix(&w, k);
-            if per_row {
-                parts.scales = values(n, 8, 0.01);
+            if uneven {
+                parts.scales = values(parts.scales.len(), 8, 0.01);
             }
             let mut xq = Vec::new();
             quantize_activations(&x, k, &parts.column_scales, &mut xq);
             let (mut s, mut v) = (vec![0.0; rows * n], vec![0.0; rows * n]);
             scalar::products(&xq, &parts.values, &parts.scales, k, &mut s);
             simd::products(&xq, &parts.values, &parts.scales, k, &mut v);
-            assert_eq!(s, v, "({rows},{k},{n}, one scale per row: {per_row})");
+            assert_eq!(s, v, "({rows},{k},{n}, uneven scales: {uneven})");
             assert!(s.iter().all(|o| o.is_finite() && *o != 0.0));
         }
     }
