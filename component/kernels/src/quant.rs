@@ -11,8 +11,8 @@
 //! ≥ 0.999; groups of 128 alone 0.9989 (198); columns alone 0.9988 (196); both 0.9993 (200).
 //!
 //! Each input row (times `c`) is quantized when a product runs, with one scale per row, to the
-//! widest integer range whose products cannot overflow an i32 lane over `k` (see
-//! [`activation_limit`]). A group's dot product is an exact integer sum (`i32x4.dot_i16x8_s`,
+//! full i16 range (integer sums never run past a group, so they fit an i32: see
+//! [`ACTIVATION_LIMIT`]). A group's dot product is an exact integer sum (`i32x4.dot_i16x8_s`,
 //! then the lanes added), converted to f32 once and times the group's scale; the groups' terms
 //! are added in order. Exact sums make the order of the integer additions free, so the SIMD
 //! and scalar bodies agree bit for bit.
@@ -28,14 +28,10 @@ pub const WEIGHT_LIMIT: f32 = 127.0;
 /// scaling step more often.
 pub const GROUP: usize = 128;
 
-/// The activation range `[-L, L]` for inner dimension `k`: each i32 lane accumulates `k / 4`
-/// products (rounded up, plus the scalar tail), each at most `127 · L`, and must stay below
-/// 2³¹. Up to `k` ≈ 2,000 that is the full i16 range; GPT-2's 3,072 gets ±22,017. (Bounded
-/// by `k`, not by the group, so that checkpoints with one group per row stay safe.)
-pub fn activation_limit(k: usize) -> i32 {
-    let products_per_lane = k.div_ceil(4) as i64 + 8;
-    (((i32::MAX as i64) / (127 * products_per_lane)).min(i16::MAX as i64)) as i32
-}
+/// The activation range `[-L, L]`: all of i16. A group's exact sum has at most [`GROUP`]
+/// products of at most `127 · L`: below 2³¹, in any order of additions. (With one scale per
+/// row, sums over all of `k` held GPT-2's 3,072-wide inputs to ±22,017.)
+pub const ACTIVATION_LIMIT: i32 = i16::MAX as i32;
 
 /// Scales per row of `k` inputs: one per [`GROUP`], the last group shorter if `k` is not a
 /// multiple of it.
@@ -118,7 +114,7 @@ pub fn quantize_matrix(w: &[f32], k: usize) -> Int8Parts {
 /// (none if `column_scales` is empty), to i16 for a product over `k`: fills `out` and returns
 /// one scale per row.
 pub fn quantize_activations(x: &[f32], k: usize, column_scales: &[f32], out: &mut Vec<i16>) -> Vec<f32> {
-    let limit = activation_limit(k) as f32;
+    let limit = ACTIVATION_LIMIT as f32;
     out.clear();
     out.reserve(x.len());
     let mut scales = Vec::with_capacity(x.len() / k);
@@ -590,14 +586,20 @@ mod tests {
     use crate::testing::values;
 
     #[test]
-    fn activation_limit_keeps_every_lane_below_two_to_the_31() {
-        for k in [1, 7, 8, 384, 1536, 2048, 3072, 4096, 16384] {
-            let limit = activation_limit(k) as i64;
-            assert!(limit >= 1 && limit <= i16::MAX as i64);
-            assert!(127 * limit * (k.div_ceil(4) as i64 + 8) <= i32::MAX as i64, "k = {k}");
+    fn a_group_of_extreme_products_sums_below_two_to_the_31() {
+        assert!(GROUP as i64 * 127 * ACTIVATION_LIMIT as i64 <= i32::MAX as i64);
+        // Every activation and weight at its extreme, k with a partial last group and a tail.
+        let k = 2 * GROUP + 13;
+        let (x, q) = (vec![ACTIVATION_LIMIT as i16; 2 * k], vec![-127i8; 3 * k]);
+        let (mut s, expected) = (vec![0.0; 6], (k as f32) * (ACTIVATION_LIMIT as f32) * -127.0);
+        scalar::products(&x, &q, &vec![1.0; 3 * groups(k)], k, &mut s);
+        assert!(s.iter().all(|&v| ((v - expected) / expected).abs() < 1e-6), "{s:?} vs {expected}");
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            let mut v = vec![0.0; 6];
+            simd::products(&x, &q, &vec![1.0; 3 * groups(k)], k, &mut v);
+            assert_eq!(s, v);
         }
-        assert_eq!(activation_limit(384), i16::MAX as i32);
-        assert!(activation_limit(3072) > 20_000);
     }
 
     /// The float product of `x: [rows][k]` and `w: [n][k]`, in f64.
