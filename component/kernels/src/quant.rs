@@ -359,6 +359,7 @@ pub mod scalar {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd {
     use super::GROUP;
+    use alloc::vec::Vec;
     use core::arch::wasm32::*;
 
     /// `[Σa, Σb, Σc, Σd]` of four i32x4 vectors' lanes: two rounds of pairwise adds.
@@ -449,11 +450,13 @@ pub mod simd {
     /// through a function pointer it made V8 run the int8 products ~30% slower (Node 20,
     /// `jco-bindings/bench`), while wasmtime did not mind.
     #[inline(always)]
+    ///
+    /// `x` may hold a row of zeros beyond `out`'s rows (see `products`): its outputs are dropped.
     fn tile(xi: &[i16], x: &[i16], rows: core::ops::Range<usize>, q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
         const R: usize = BLOCK_ROWS;
         const C: usize = BLOCK_COLS;
         let n_out = q.len() / k;
-        let per_row = super::groups(k);
+        let (per_row, out_rows) = (super::groups(k), out.len() / n_out);
         let k8 = k & !7;
         let mut n = 0;
         while n < n_out {
@@ -467,13 +470,14 @@ pub mod simd {
                     let ss: [usize; C] = core::array::from_fn(|c| (n + c) * per_row);
                     // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
                     let sums = unsafe { block::<R, C, { R * C / 4 }>(xi, q, ws, scales, ss, k) };
-                    for i in 0..R {
+                    let kept = R.min(out_rows - r);
+                    for i in 0..kept {
                         for c in 0..C {
                             out[(r + i) * n_out + n + c] = sums[i][c];
                         }
                     }
                     if k8 < k {
-                        for i in 0..R {
+                        for i in 0..kept {
                             for c in 0..C {
                                 let (x, q) = (&x[xs[i]..xs[i] + k], &q[ws[c]..ws[c] + k]);
                                 let o = &mut out[(r + i) * n_out + n + c];
@@ -484,7 +488,7 @@ pub mod simd {
                 } else {
                     // SAFETY: as above, for the single output n.
                     let sums = unsafe { block::<R, 1, { R / 4 }>(xi, q, [n * k], scales, [n * per_row], k) };
-                    for i in 0..R {
+                    for i in 0..R.min(out_rows - r) {
                         let o = &mut out[(r + i) * n_out + n];
                         *o = sums[i][0];
                         if k8 < k {
@@ -511,7 +515,18 @@ pub mod simd {
 
     pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
-        let full = rows - rows % BLOCK_ROWS;
+        // Three rows past the last whole block take longer one at a time (`dot`, ~1.85 block
+        // rows' time each) than as one more block with a row of zeros (gemm_bench: 23 rows ran
+        // 0.539 ms, 24 rows 0.506). One or two leftover rows do not gain.
+        let mut padded = Vec::new();
+        let (x, full) = if rows % BLOCK_ROWS == BLOCK_ROWS - 1 {
+            padded.reserve((rows + 1) * k);
+            padded.extend_from_slice(x);
+            padded.resize((rows + 1) * k, 0);
+            (&padded[..], rows + 1)
+        } else {
+            (x, rows - rows % BLOCK_ROWS)
+        };
         let xi = crate::interleave_rows(x, full, k, BLOCK_ROWS, 8);
         let mut start = 0;
         while start < full {
@@ -521,7 +536,7 @@ pub mod simd {
         }
         let n_out = q.len() / k;
         let per_row = super::groups(k);
-        for r in full..rows {
+        for r in full.min(rows)..rows {
             for (n, (weights, s)) in q.chunks_exact(k).zip(scales.chunks_exact(per_row)).enumerate() {
                 out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights, s);
             }
@@ -690,7 +705,8 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
-        // Shapes reach: a lone row (`dot`), rows beyond the 4-row blocks, an odd last output,
+        // Shapes reach: a lone row (`dot`), one or two rows beyond the 4-row blocks (`dot`),
+        // three (a block padded with a row of zeros), an odd last output,
         // partial last groups (300), a last group in the tail alone (260), k % 8 tails (37),
         // and scales that differ between outputs and groups in every lane (`uneven`).
         for (rows, k, n, uneven) in [
@@ -712,6 +728,9 @@ mod tests {
             (4, 37, 3, true),
             (5, 260, 3, true),
             (9, 1536, 3, true),
+            (3, 64, 5, false),
+            (11, 300, 7, true),
+            (3, 37, 3, false),
         ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
