@@ -135,8 +135,9 @@ pub fn quantize_activations(x: &[f32], k: usize, column_scales: &[f32], out: &mu
 }
 
 /// `dst[i] = a[i] · b[i]`. Written with SIMD128 (the same products) because the component's
-/// size-optimised link step vectorizes no loops: int8 loads took ~15 ms longer with the
-/// column-scale loops left to the compiler (Node 20, MiniLM).
+/// size-optimised link step vectorizes no loops: with the column-scale loops left to the
+/// compiler, an int8 load of MiniLM took ~8 ms longer (Node 20: +15 ms over one scale per row
+/// instead of +7).
 fn multiply_into(dst: &mut [f32], a: &[f32], b: &[f32]) {
     let n = dst.len().min(a.len()).min(b.len());
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
