@@ -104,14 +104,6 @@ pub struct Checkpoint {
     copied_bytes: usize,
 }
 
-/// An int8 matrix in HF's `nn.Linear` layout, `[rows][cols]` (see `kernels::quant`).
-#[derive(Clone, Copy)]
-pub struct Quantized<'a> {
-    pub matrix: Int8Matrix<'a>,
-    pub rows: usize,
-    pub cols: usize,
-}
-
 struct QuantizedEntry {
     values: QuantizedValues,
     /// `[rows][groups]`.
@@ -378,21 +370,22 @@ impl Checkpoint {
         self.entry(name).is_some_and(|e| e.packed)
     }
 
-    /// The int8 form of the matrix `name`, if the checkpoint has or made one.
-    pub fn quantized(&self, name: &str) -> Option<Quantized<'_>> {
+    /// The int8 form of the matrix `name`, in HF's `nn.Linear` layout (`[rows][k]`), if the
+    /// checkpoint has or made one.
+    pub fn quantized(&self, name: &str) -> Option<Int8Matrix<'_>> {
         let i = self.quantized.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
         let q = &self.quantized[i].1;
         let values: &[i8] = match &q.values {
             QuantizedValues::InPlace { start, end } => bytemuck::cast_slice(&self.bytes[*start..*end]),
             QuantizedValues::Owned(values) => values,
         };
-        let matrix = Int8Matrix { values, scales: &q.scales, column_scales: &q.column_scales, k: q.cols };
-        Some(Quantized { matrix, rows: q.rows, cols: q.cols })
+        Some(Int8Matrix { values, scales: &q.scales, column_scales: &q.column_scales, k: q.cols })
     }
 
     /// The checkpoint as an int8 safetensors file: every int8 matrix as `{name}.int8`,
-    /// `{name}.int8_scale` and `{name}.int8_column_scale`, and every f32 tensor that is not such a matrix (embedding tables
-    /// that are also heads stay in f32 for the lookups, and appear in both forms).
+    /// `{name}.int8_scale` and `{name}.int8_column_scale`, and every f32 tensor that is not
+    /// such a matrix (embedding tables that are also heads stay in f32 for the lookups, and
+    /// appear in both forms).
     pub fn to_int8_safetensors(&self) -> Vec<u8> {
         let mut parts: Vec<(String, &str, Vec<usize>, &[u8])> = Vec::new();
         for (name, entry) in &self.tensors {
@@ -413,7 +406,8 @@ impl Checkpoint {
             }
         }
         for (name, _) in &self.quantized {
-            if let Some(Quantized { matrix: m, rows, cols }) = self.quantized(name) {
+            if let Some(m) = self.quantized(name) {
+                let (rows, cols) = (m.rows(), m.k);
                 parts.push((
                     format!("{name}{INT8_SUFFIX}"),
                     "I8",
@@ -734,9 +728,8 @@ pub(crate) mod tests {
         let bytes =
             write(&[("m.int8", "I8", &[2, 3], &values), ("m.int8_scale", "F32", &[2], &f32_bytes(&[0.5, 0.25]))]);
         let ck = Checkpoint::parse(bytes).unwrap();
-        let q = ck.quantized("m").expect("bound");
-        let m = q.matrix;
-        assert_eq!((q.rows, q.cols, m.values, m.scales), (2, 3, &[1i8, -2, 3, 127, -127, 0][..], &[0.5f32, 0.25][..]));
+        let m = ck.quantized("m").expect("bound");
+        assert_eq!((m.rows(), m.k, m.values, m.scales), (2, 3, &[1i8, -2, 3, 127, -127, 0][..], &[0.5f32, 0.25][..]));
         // Written before column scales: none.
         assert!(m.column_scales.is_empty() && m.is_consistent());
         assert!(ck.contains("m") && ck.dtype() == DType::I8);
@@ -755,7 +748,7 @@ pub(crate) mod tests {
             ("m.int8_scale", "F32", &[2, 3], &f32_bytes(&scales)),
         ]);
         let ck = Checkpoint::parse(bytes).unwrap();
-        let m = ck.quantized("m").expect("bound").matrix;
+        let m = ck.quantized("m").expect("bound");
         assert_eq!((m.scales, m.column_scales, m.k), (&scales[..], &columns[..], 300));
         // One scale per row, as written before groups ([rows] or [rows][1]): each row's scale
         // stands for each of its groups.
@@ -763,7 +756,7 @@ pub(crate) mod tests {
             let scale = f32_bytes(&[1.0, 2.0]);
             let one = write(&[("m.int8", "I8", &[2, 300], &values), ("m.int8_scale", "F32", shape, &scale)]);
             let ck = Checkpoint::parse(one).unwrap();
-            let m = ck.quantized("m").unwrap().matrix;
+            let m = ck.quantized("m").unwrap();
             assert_eq!((m.scales, m.is_consistent()), (&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0][..], true), "{shape:?}");
         }
     }
@@ -859,7 +852,7 @@ pub(crate) mod tests {
         let mut int8 = Checkpoint::parse(bytes).unwrap();
         int8.quantize_int8(true);
         let (fc, head) = (int8.quantized("h.0.mlp.c_fc.weight").unwrap(), int8.quantized("lm_head.weight").unwrap());
-        assert_eq!((fc.rows, fc.cols, head.rows, head.cols), (5, 8, 5, 8));
+        assert_eq!((fc.rows(), fc.k, head.rows(), head.k), (5, 8, 5, 8));
     }
 
     #[test]
@@ -877,20 +870,14 @@ pub(crate) mod tests {
         // Conv1D `[in][out]` is transposed to `[out][in]`; the tied table is already `[vocab][width]`.
         let q = ck.quantized("h.0.attn.c_attn.weight").expect("quantized");
         let transposed: Vec<f32> = (0..32).map(|i| w[(i % 8) * 4 + i / 8]).collect();
-        assert_eq!((q.rows, q.cols), (4, 8));
-        assert_eq!(q.matrix.values, crate::kernels::quant::quantize_matrix(&transposed, 8).values);
-        assert_eq!(ck.quantized("wte.weight").map(|q| (q.rows, q.cols)), Some((5, 8)));
+        assert_eq!((q.rows(), q.k), (4, 8));
+        assert_eq!(q.values, crate::kernels::quant::quantize_matrix(&transposed, 8).values);
+        assert_eq!(ck.quantized("wte.weight").map(|q| (q.rows(), q.k)), Some((5, 8)));
         assert!(ck.quantized("wpe.weight").is_none() && ck.quantized("ln.weight").is_none());
 
         let back = Checkpoint::parse(ck.to_int8_safetensors()).unwrap();
         for name in ["h.0.attn.c_attn.weight", "wte.weight"] {
-            let (a, b) = (ck.quantized(name).unwrap(), back.quantized(name).unwrap());
-            let (a, b) = ((a.matrix, a.rows, a.cols), (b.matrix, b.rows, b.cols));
-            assert_eq!(
-                (a.0.values, a.0.scales, a.0.column_scales, a.1, a.2),
-                (b.0.values, b.0.scales, b.0.column_scales, b.1, b.2),
-                "{name}"
-            );
+            assert_eq!(ck.quantized(name), back.quantized(name), "{name}");
         }
         // Matrices are stored once, as int8; the tied table stays in f32 for the lookups.
         assert!(back.tensor("h.0.attn.c_attn.weight", &[8, 4]).is_err());

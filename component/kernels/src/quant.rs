@@ -40,7 +40,7 @@ pub fn groups(k: usize) -> usize {
 }
 
 /// An int8 matrix `[rows][k]` (see the module's notes for what the parts mean).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Int8Matrix<'a> {
     pub values: &'a [i8],
     /// `[rows][groups(k)]` (see [`groups`]).
@@ -51,9 +51,13 @@ pub struct Int8Matrix<'a> {
 }
 
 impl Int8Matrix<'_> {
+    pub fn rows(&self) -> usize {
+        self.values.len().checked_div(self.k).unwrap_or(0)
+    }
+
     /// Whether the parts have consistent sizes (the group count included).
     pub fn is_consistent(&self) -> bool {
-        let rows = self.values.len().checked_div(self.k).unwrap_or(0);
+        let rows = self.rows();
         self.k > 0
             && self.values.len() == rows * self.k
             && rows > 0
@@ -450,9 +454,9 @@ pub mod simd {
     /// one walker shared through a generic closure made the component 1.7 KB larger, and shared
     /// through a function pointer it made V8 run the int8 products ~30% slower (Node 20,
     /// `jco-bindings/bench`), while wasmtime did not mind.
-    #[inline(always)]
     ///
     /// `x` may hold a row of zeros beyond `out`'s rows (see `products`): its outputs are dropped.
+    #[inline(always)]
     fn tile(xi: &[i16], x: &[i16], rows: core::ops::Range<usize>, q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
         const R: usize = BLOCK_ROWS;
         const C: usize = BLOCK_COLS;

@@ -10,7 +10,7 @@ pub mod t5;
 
 use crate::error::{Error, Result};
 use crate::kernels::{matmul, norm, quant};
-use crate::safetensors::{Checkpoint, Quantized};
+use crate::safetensors::Checkpoint;
 use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 
 /// Binds a family's tensors by name, for its `Weights::load`. Names are built in one buffer:
@@ -114,12 +114,14 @@ impl<'w> Loader<'w> {
     fn matrix(&mut self, name: &str, suffix: &str, inputs: usize, outputs: usize, kn: bool) -> Matrix<'w> {
         let ck = self.ck;
         if let Some(q) = ck.quantized(self.full(name, suffix)) {
-            if (q.rows, q.cols) == (outputs, inputs) {
+            if (q.rows(), q.k) == (outputs, inputs) {
                 return Matrix::Int8(q);
             }
             let found = Err(Error::InvalidModel(format!(
                 "model.safetensors: int8 matrix '{}' is {}×{}, the config implies {outputs}×{inputs}",
-                self.name, q.rows, q.cols
+                self.name,
+                q.rows(),
+                q.k
             )));
             self.record(found);
             return Matrix::F32(&[]);
@@ -207,7 +209,7 @@ pub enum Matrix<'w> {
     /// `[out][in]` reordered by `matmul::pack_rows` (see `Checkpoint::pack_linear_weights`).
     Packed(&'w [f32]),
     /// Always `[out][in]`, whatever layout the f32 original had.
-    Int8(Quantized<'w>),
+    Int8(quant::Int8Matrix<'w>),
 }
 
 /// `nn.Linear` as stored: `weight: [out][in]`, optional `bias: [out]`.
@@ -225,7 +227,7 @@ impl<'w> Linear<'w> {
         match self.weight {
             Matrix::F32(w) => matmul::linear(x, w, self.bias, self.inputs, &mut out),
             Matrix::Packed(w) => matmul::linear_packed(x, w, self.bias, self.inputs, &mut out),
-            Matrix::Int8(q) => quant::linear_q8(x, q.matrix, self.bias, &mut out),
+            Matrix::Int8(q) => quant::linear_q8(x, q, self.bias, &mut out),
         }
         out
     }
@@ -247,7 +249,7 @@ impl<'w> Conv1D<'w> {
             Matrix::F32(w) => matmul::matmul_kn(x, w, Some(self.bias), self.inputs, &mut out),
             // Transposed to `[out][in]` and packed at load (`Checkpoint::pack_linear_weights`).
             Matrix::Packed(w) => matmul::linear_packed(x, w, Some(self.bias), self.inputs, &mut out),
-            Matrix::Int8(q) => quant::linear_q8(x, q.matrix, Some(self.bias), &mut out),
+            Matrix::Int8(q) => quant::linear_q8(x, q, Some(self.bias), &mut out),
         }
         out
     }
