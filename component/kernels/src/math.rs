@@ -26,10 +26,15 @@ pub fn exp(x: f32) -> f32 {
     y * f32::from_bits(power_of_two_bits(shifted.to_bits()))
 }
 
-/// 1.5·2²³: below 2²³ in magnitude, `v + ROUNDING_SHIFT` lies in [2²³, 2²⁴), where floats are the
+/// 1.5·2²³: for |v| < 2²², `v + ROUNDING_SHIFT` lies in [2²³, 2²⁴), where floats are the
 /// integers, so the addition rounds v to the nearest one (ties to even) and leaves it, offset
-/// by 0x4B40_0000, in the low mantissa bits.
-const ROUNDING_SHIFT: f32 = 12_582_912.0;
+/// by [`ROUNDING_SHIFT_BITS`], in the low mantissa bits: an integer conversion without
+/// `trunc_sat` (eight instructions in V8).
+pub(crate) const ROUNDING_SHIFT: f32 = 12_582_912.0;
+
+/// The bits of [`ROUNDING_SHIFT`]: `(v + ROUNDING_SHIFT).to_bits() - ROUNDING_SHIFT_BITS` is
+/// `round(v)` as an integer.
+pub(crate) const ROUNDING_SHIFT_BITS: i32 = 0x4B40_0000;
 
 /// The bits of 2ⁿ from the bits of `n + ROUNDING_SHIFT` (|n| ≤ 127): shifting by 23 moves n into
 /// the exponent field and pushes the shift's own bits out of the word (0x4B40_0000 << 23
@@ -340,11 +345,6 @@ mod float {
     use core::arch::wasm32::*;
 
     #[inline(always)]
-    pub fn floor_f32(x: f32) -> f32 {
-        f32x4_extract_lane::<0>(f32x4_floor(f32x4_splat(x)))
-    }
-
-    #[inline(always)]
     pub fn sqrt_f32(x: f32) -> f32 {
         f32x4_extract_lane::<0>(f32x4_sqrt(f32x4_splat(x)))
     }
@@ -363,11 +363,6 @@ mod float {
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod float {
     #[inline(always)]
-    pub fn floor_f32(x: f32) -> f32 {
-        x.floor()
-    }
-
-    #[inline(always)]
     pub fn sqrt_f32(x: f32) -> f32 {
         x.sqrt()
     }
@@ -383,7 +378,7 @@ mod float {
     }
 }
 
-pub use float::{floor_f32, sqrt_f32, sqrt_f64, trunc_f64};
+pub use float::{sqrt_f32, sqrt_f64, trunc_f64};
 
 /// `f64::round` (half away from zero), which on wasm is a libm call rather than an
 /// instruction. `x - trunc(x)` is exact, so comparing it with ±0.5 decides exactly; NaN and
@@ -498,7 +493,6 @@ mod tests {
             assert!(same(sqrt_f64(x), x.sqrt()), "sqrt({x})");
             let y = x as f32;
             let same32 = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-            assert!(same32(floor_f32(y), y.floor()), "floor({y})");
             assert!(same32(sqrt_f32(y), y.sqrt()), "sqrt({y})");
         }
     }

@@ -17,7 +17,7 @@
 //! are added in order. Exact sums make the order of the integer additions free, so the SIMD
 //! and scalar bodies agree bit for bit.
 
-use crate::math::{floor_f32, sqrt_f32};
+use crate::math::{ROUNDING_SHIFT, ROUNDING_SHIFT_BITS, sqrt_f32};
 use alloc::vec::Vec;
 
 /// Quantization steps of a weight: `[-127, 127]` (symmetric; -128 is never used).
@@ -79,12 +79,13 @@ impl Int8Parts {
     }
 }
 
-/// `round(x · inverse_scale)` with ties away from zero: one rounding rule for weights and
-/// activations, with no libm.
+/// `x` clamped to `[-limit, limit]` (NaN to 0) and rounded to the nearest integer, ties to even
+/// (as `torch.round`): one rule for weights and activations, with no libm and no float-to-int
+/// conversion (see [`ROUNDING_SHIFT`]; `limit` < 2²²).
 #[inline(always)]
-fn round_to_int(x: f32) -> i32 {
-    let rounded = floor_f32(x.abs() + 0.5);
-    (if x < 0.0 { -rounded } else { rounded }) as i32
+fn round_to_int(x: f32, limit: f32) -> i32 {
+    let x = if x.is_nan() { 0.0 } else { x.clamp(-limit, limit) };
+    (x + ROUNDING_SHIFT).to_bits() as i32 - ROUNDING_SHIFT_BITS
 }
 
 /// Quantizes the `rows × k` matrix `w` (`[out][in]`): column scales, then each group of
@@ -218,13 +219,15 @@ fn max_abs(row: &[f32]) -> f32 {
     crate::math::max(row.iter().map(|v| v.abs()))
 }
 
-/// An integer type quantized values are stored in: `round_to_int` clamped to its range.
+/// An integer type quantized values are stored in, with the range `round_to_int` clamps to.
 trait Quantized: Copy + Default {
+    const LIMIT: f32;
+    /// `value` as `Self`, for values in `[-LIMIT, LIMIT]`.
     fn from_rounded(value: i32) -> Self;
     /// Values per SIMD store.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     const LANES: usize;
-    /// Stores `LANES` rounded values given as i32x4 vectors, saturated as `from_rounded` clamps.
+    /// Stores `LANES` rounded values (in `[-LIMIT, LIMIT]`) given as i32x4 vectors.
     ///
     /// # Safety
     /// `dst` has room for `LANES` values.
@@ -233,25 +236,26 @@ trait Quantized: Copy + Default {
 }
 
 impl Quantized for i8 {
-    /// Weights use `[-127, 127]`: -128 is never produced.
+    const LIMIT: f32 = WEIGHT_LIMIT;
     fn from_rounded(value: i32) -> i8 {
-        value.clamp(-127, 127) as i8
+        value as i8
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     const LANES: usize = 16;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     unsafe fn store(r: [core::arch::wasm32::v128; 4], dst: *mut i8) {
         use core::arch::wasm32::*;
-        // Saturating narrows clamp to [-128, 127]; the max makes that [-127, 127].
+        // The values are in range, so the saturating narrows only pack them.
         let bytes = i8x16_narrow_i16x8(i16x8_narrow_i32x4(r[0], r[1]), i16x8_narrow_i32x4(r[2], r[3]));
         // SAFETY: the caller gives room for 16 bytes.
-        unsafe { v128_store(dst as *mut v128, i8x16_max(bytes, i8x16_splat(-127))) };
+        unsafe { v128_store(dst as *mut v128, bytes) };
     }
 }
 
 impl Quantized for i16 {
+    const LIMIT: f32 = ACTIVATION_LIMIT as f32;
     fn from_rounded(value: i32) -> i16 {
-        value.clamp(i16::MIN as i32, i16::MAX as i32) as i16
+        value as i16
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     const LANES: usize = 8;
@@ -263,9 +267,9 @@ impl Quantized for i16 {
     }
 }
 
-/// Appends `round_to_int(v · inverse)` of each value to `out`, clamped to `T`. The SIMD body
-/// rounds four lanes with the same operations (|x| + 0.5, floor, the sign put back,
-/// saturating conversion and narrowing), so both bodies give the same integers.
+/// Appends `round_to_int(v · inverse, T::LIMIT)` of each value to `out`. The SIMD body rounds
+/// four lanes with the same operations (NaN lanes masked to 0, `pmax`/`pmin` as the clamp, the
+/// shift added and its bits taken off), so both bodies give the same integers.
 fn push_rounded<T: Quantized>(row: &[f32], inverse: f32, out: &mut Vec<T>) {
     let start = out.len();
     out.resize(start + row.len(), T::default());
@@ -277,8 +281,9 @@ fn push_rounded<T: Quantized>(row: &[f32], inverse: f32, out: &mut Vec<T>) {
         let round = |four: &[f32]| {
             // SAFETY: `four` holds 4 floats; v128 loads need no alignment.
             let x = f32x4_mul(unsafe { v128_load(four.as_ptr() as *const v128) }, scale);
-            let magnitude = f32x4_floor(f32x4_add(f32x4_abs(x), f32x4_splat(0.5)));
-            i32x4_trunc_sat_f32x4(v128_or(magnitude, v128_and(x, f32x4_splat(-0.0))))
+            let x = v128_and(x, f32x4_eq(x, x));
+            let x = f32x4_pmin(f32x4_pmax(x, f32x4_splat(-T::LIMIT)), f32x4_splat(T::LIMIT));
+            i32x4_sub(f32x4_add(x, f32x4_splat(ROUNDING_SHIFT)), i32x4_splat(ROUNDING_SHIFT_BITS))
         };
         let whole = row.len() - row.len() % T::LANES;
         for (chunk, d) in row[..whole].chunks_exact(T::LANES).zip(dst.chunks_exact_mut(T::LANES)) {
@@ -294,7 +299,7 @@ fn push_rounded<T: Quantized>(row: &[f32], inverse: f32, out: &mut Vec<T>) {
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     let done = 0;
     for (d, &v) in dst[done..].iter_mut().zip(&row[done..]) {
-        *d = T::from_rounded(round_to_int(v * inverse));
+        *d = T::from_rounded(round_to_int(v * inverse, T::LIMIT));
     }
 }
 
@@ -760,10 +765,12 @@ mod tests {
         let (mut narrow, mut wide): (Vec<i8>, Vec<i16>) = (Vec::new(), Vec::new());
         push_rounded(&row, 1.0, &mut narrow);
         push_rounded(&row, 1.0, &mut wide);
-        let expected: Vec<i32> = row.iter().map(|&v| round_to_int(v)).collect();
-        assert_eq!(narrow, expected.iter().map(|&v| v.clamp(-127, 127) as i8).collect::<Vec<_>>());
-        assert_eq!(wide, expected.iter().map(|&v| v.clamp(-32768, 32767) as i16).collect::<Vec<_>>());
-        assert_eq!(&expected[37..45], [1, -1, 2, -2, 3, -3, 0, 0]);
+        let rounded = |limit| row.iter().map(move |&v| round_to_int(v, limit));
+        assert_eq!(narrow, rounded(127.0).map(|v| v as i8).collect::<Vec<_>>());
+        assert_eq!(wide, rounded(32767.0).map(|v| v as i16).collect::<Vec<_>>());
+        // Ties to even; NaN to 0; beyond the limit, the limit.
+        assert_eq!(rounded(127.0).skip(37).collect::<Vec<_>>(), [0, 0, 2, -2, 2, -2, 0, 0, 0, 127, -127, 126, -127]);
+        assert_eq!(rounded(32767.0).skip(46).take(2).collect::<Vec<_>>(), [32767, -32767]);
         let finite: Vec<f32> = row.iter().copied().filter(|v| !v.is_nan()).collect();
         assert_eq!(max_abs(&row), finite.iter().fold(0.0f32, |m, v| m.max(v.abs())));
     }
