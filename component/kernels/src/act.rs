@@ -28,13 +28,24 @@ impl Activation {
     pub fn apply(self, x: &mut [f32]) {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         {
-            use math::simd::map_in_place;
+            use math::simd::{Erf, Exp, Tanh, map_in_place, opaque};
             let scalar = scalar_fn(self);
+            // The constants are built here, outside the loop (see `math::simd::opaque`).
             match self {
-                Activation::Gelu => map_in_place(x, simd::gelu, scalar),
-                Activation::GeluTanh => map_in_place(x, simd::gelu_tanh, scalar),
+                Activation::Gelu => {
+                    let (k, half, frac_1_sqrt_2) = (Erf::load(), opaque(0.5), opaque(core::f32::consts::FRAC_1_SQRT_2));
+                    map_in_place(x, |v| simd::gelu(v, &k, half, frac_1_sqrt_2), scalar)
+                }
+                Activation::GeluTanh => {
+                    let (k, half, sqrt_2_over_pi, cubic) =
+                        (Tanh::load(), opaque(0.5), opaque(SQRT_2_OVER_PI), opaque(GELU_TANH_CUBIC));
+                    map_in_place(x, |v| simd::gelu_tanh(v, &k, half, sqrt_2_over_pi, cubic), scalar)
+                }
                 Activation::Relu => map_in_place(x, simd::relu, scalar),
-                Activation::Silu => map_in_place(x, simd::silu, scalar),
+                Activation::Silu => {
+                    let k = Exp::load();
+                    map_in_place(x, |v| simd::silu(v, &k), scalar)
+                }
             }
         }
         #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -57,13 +68,14 @@ fn scalar_fn(activation: Activation) -> fn(f32) -> f32 {
 }
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_TANH_CUBIC: f32 = 0.044_715;
 
 fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + math::erf(x * core::f32::consts::FRAC_1_SQRT_2))
 }
 
 fn gelu_tanh(x: f32) -> f32 {
-    0.5 * x * (1.0 + math::tanh(SQRT_2_OVER_PI * (x + 0.044_715 * (x * x * x))))
+    0.5 * x * (1.0 + math::tanh(SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * (x * x * x))))
 }
 
 fn relu(x: f32) -> f32 {
@@ -77,21 +89,22 @@ fn silu(x: f32) -> f32 {
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use super::SQRT_2_OVER_PI;
     use crate::math::simd as m;
     use core::arch::wasm32::*;
 
-    pub fn gelu(x: v128) -> v128 {
-        let half_x = f32x4_mul(f32x4_splat(0.5), x);
-        let e = m::erf(f32x4_mul(x, f32x4_splat(core::f32::consts::FRAC_1_SQRT_2)));
-        f32x4_mul(half_x, f32x4_add(f32x4_splat(1.0), e))
+    #[inline(always)]
+    pub fn gelu(x: v128, k: &m::Erf, half: v128, frac_1_sqrt_2: v128) -> v128 {
+        let half_x = f32x4_mul(half, x);
+        let e = m::erf(f32x4_mul(x, frac_1_sqrt_2), k);
+        f32x4_mul(half_x, f32x4_add(k.exp.one, e))
     }
 
-    pub fn gelu_tanh(x: v128) -> v128 {
-        let half_x = f32x4_mul(f32x4_splat(0.5), x);
+    #[inline(always)]
+    pub fn gelu_tanh(x: v128, k: &m::Tanh, half: v128, sqrt_2_over_pi: v128, cubic: v128) -> v128 {
+        let half_x = f32x4_mul(half, x);
         let cube = f32x4_mul(f32x4_mul(x, x), x);
-        let inner = f32x4_mul(f32x4_splat(SQRT_2_OVER_PI), f32x4_add(x, f32x4_mul(f32x4_splat(0.044_715), cube)));
-        f32x4_mul(half_x, f32x4_add(f32x4_splat(1.0), m::tanh(inner)))
+        let inner = f32x4_mul(sqrt_2_over_pi, f32x4_add(x, f32x4_mul(cubic, cube)));
+        f32x4_mul(half_x, f32x4_add(k.exp.one, m::tanh(inner, k)))
     }
 
     pub fn relu(x: v128) -> v128 {
@@ -100,8 +113,9 @@ mod simd {
         v128_and(x, keep)
     }
 
-    pub fn silu(x: v128) -> v128 {
-        f32x4_div(x, f32x4_add(f32x4_splat(1.0), m::exp(f32x4_neg(x))))
+    #[inline(always)]
+    pub fn silu(x: v128, k: &m::Exp) -> v128 {
+        f32x4_div(x, f32x4_add(k.one, m::exp(f32x4_neg(x), k)))
     }
 }
 

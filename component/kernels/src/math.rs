@@ -12,19 +12,26 @@
 /// leaves |r| ≤ ln2/2.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    let x = x.clamp(-87.3, 88.0);
+    let x = x.clamp(EXP_LOW, EXP_HIGH);
     let shifted = x * core::f32::consts::LOG2_E + ROUNDING_SHIFT;
     let n = shifted - ROUNDING_SHIFT;
-    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
-    let mut p = 1.987_569_1e-4;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
+    let r = x - n * LN2_HIGH - n * LN2_LOW;
+    let mut p = EXP_POLYNOMIAL[0];
+    for c in &EXP_POLYNOMIAL[1..] {
+        p = p * r + c;
+    }
     let y = p * (r * r) + r + 1.0;
     y * f32::from_bits(power_of_two_bits(shifted.to_bits()))
 }
+
+/// `exp`'s clamp: the inputs whose exponentials are normal floats.
+const EXP_LOW: f32 = -87.3;
+const EXP_HIGH: f32 = 88.0;
+/// ln 2 in two parts (Cody–Waite), so that n · ln 2 is exact enough for every n.
+const LN2_HIGH: f32 = 0.693_359_4;
+const LN2_LOW: f32 = -2.121_944_4e-4;
+/// Cephes' coefficients of (eʳ − 1 − r) / r², highest degree first.
+const EXP_POLYNOMIAL: [f32; 6] = [1.987_569_1e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 
 /// 1.5·2²³: for |v| < 2²², `v + ROUNDING_SHIFT` lies in [2²³, 2²⁴), where floats are the
 /// integers, so the addition rounds v to the nearest one (ties to even) and leaves it, offset
@@ -49,15 +56,18 @@ const fn power_of_two_bits(shifted_bits: u32) -> u32 {
 #[inline(always)]
 pub fn erf(x: f32) -> f32 {
     let a = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * a);
-    let mut p = 1.061_405_4;
-    p = p * t - 1.453_152_1;
-    p = p * t + 1.421_413_8;
-    p = p * t - 0.284_496_74;
-    p = p * t + 0.254_829_6;
+    let t = 1.0 / (1.0 + ERF_T * a);
+    let mut p = ERF_POLYNOMIAL[0];
+    for c in &ERF_POLYNOMIAL[1..] {
+        p = p * t + c;
+    }
     let y = 1.0 - p * t * exp(-(a * a));
     y.copysign(x)
 }
+
+/// A&S 7.1.26: t = 1/(1 + p·|x|), and the polynomial's coefficients a₅ … a₁.
+const ERF_T: f32 = 0.327_591_1;
+const ERF_POLYNOMIAL: [f32; 5] = [1.061_405_4, -1.453_152_1, 1.421_413_8, -0.284_496_74, 0.254_829_6];
 
 /// tanh(x) as 1 − 2/(e^{2|x|} + 1): absolute error ~1e-7, which is what GELU needs.
 #[inline(always)]
@@ -192,11 +202,6 @@ pub mod simd {
     use core::arch::wasm32::*;
 
     #[inline(always)]
-    fn splat(v: f32) -> v128 {
-        f32x4_splat(v)
-    }
-
-    #[inline(always)]
     fn madd(a: v128, b: v128, c: v128) -> v128 {
         f32x4_add(f32x4_mul(a, b), c)
     }
@@ -297,42 +302,114 @@ pub mod simd {
         }
     }
 
+    /// `value` splatted, read with a volatile load so that the compiler cannot fold it into a
+    /// `v128.const`. V8's optimising tier (Turboshaft: Node ≥ 22, current Chrome) rebuilds a
+    /// v128 constant at every use inside a loop, three instructions each (Node 20's tier did so
+    /// under register pressure), which made `exp` ~40% slower than with the constants in
+    /// registers; a value loaded before the loop stays in a register or is reloaded by one
+    /// instruction. Kernels build their constant sets ([`Exp`], [`Erf`], [`Tanh`]) once per
+    /// call, outside their loops, with this.
     #[inline(always)]
-    pub fn exp(x: v128) -> v128 {
+    pub fn opaque(value: f32) -> v128 {
+        // SAFETY: a read of a valid, aligned local.
+        f32x4_splat(unsafe { core::ptr::read_volatile(&value) })
+    }
+
+    /// The constants of [`exp`] (see [`opaque`]).
+    #[derive(Clone, Copy)]
+    pub struct Exp {
+        low: v128,
+        high: v128,
+        log2_e: v128,
+        shift: v128,
+        ln2_high: v128,
+        ln2_low: v128,
+        polynomial: [v128; 6],
+        pub one: v128,
+        exponent_bias: v128,
+    }
+
+    impl Exp {
+        #[inline(always)]
+        pub fn load() -> Exp {
+            Exp {
+                low: opaque(super::EXP_LOW),
+                high: opaque(super::EXP_HIGH),
+                log2_e: opaque(core::f32::consts::LOG2_E),
+                shift: opaque(super::ROUNDING_SHIFT),
+                ln2_high: opaque(super::LN2_HIGH),
+                ln2_low: opaque(super::LN2_LOW),
+                polynomial: super::EXP_POLYNOMIAL.map(opaque),
+                one: opaque(1.0),
+                exponent_bias: opaque(f32::from_bits(127 << 23)),
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub fn exp(x: v128, k: &Exp) -> v128 {
         // f32::clamp is max-then-min; pmax/pmin agree with it for every non-NaN input.
-        let x = f32x4_pmin(f32x4_pmax(x, splat(-87.3)), splat(88.0));
-        let shifted = madd(x, splat(core::f32::consts::LOG2_E), splat(super::ROUNDING_SHIFT));
-        let n = f32x4_sub(shifted, splat(super::ROUNDING_SHIFT));
-        let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, splat(0.693_359_4))), f32x4_mul(n, splat(-2.121_944_4e-4)));
-        let mut p = splat(1.987_569_1e-4);
-        p = madd(p, r, splat(1.398_199_9e-3));
-        p = madd(p, r, splat(8.333_452e-3));
-        p = madd(p, r, splat(4.166_579_6e-2));
-        p = madd(p, r, splat(1.666_666_5e-1));
-        p = madd(p, r, splat(0.5));
-        let y = f32x4_add(f32x4_add(f32x4_mul(p, f32x4_mul(r, r)), r), splat(1.0));
+        let x = f32x4_pmin(f32x4_pmax(x, k.low), k.high);
+        let shifted = madd(x, k.log2_e, k.shift);
+        let n = f32x4_sub(shifted, k.shift);
+        let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, k.ln2_high)), f32x4_mul(n, k.ln2_low));
+        let mut p = k.polynomial[0];
+        for &c in &k.polynomial[1..] {
+            p = madd(p, r, c);
+        }
+        let y = f32x4_add(f32x4_add(f32x4_mul(p, f32x4_mul(r, r)), r), k.one);
         // `power_of_two_bits`, four lanes at a time.
-        let scale = i32x4_add(i32x4_shl(shifted, 23), i32x4_splat(127 << 23));
+        let scale = i32x4_add(i32x4_shl(shifted, 23), k.exponent_bias);
         f32x4_mul(y, scale)
     }
 
-    #[inline(always)]
-    pub fn erf(x: v128) -> v128 {
-        let a = f32x4_abs(x);
-        let t = f32x4_div(splat(1.0), madd(splat(0.327_591_1), a, splat(1.0)));
-        let mut p = splat(1.061_405_4);
-        p = f32x4_sub(f32x4_mul(p, t), splat(1.453_152_1));
-        p = madd(p, t, splat(1.421_413_8));
-        p = f32x4_sub(f32x4_mul(p, t), splat(0.284_496_74));
-        p = madd(p, t, splat(0.254_829_6));
-        let y = f32x4_sub(splat(1.0), f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)))));
-        copysign(y, x)
+    /// The constants of [`erf`] (see [`opaque`]).
+    #[derive(Clone, Copy)]
+    pub struct Erf {
+        pub exp: Exp,
+        t: v128,
+        polynomial: [v128; 5],
+    }
+
+    impl Erf {
+        #[inline(always)]
+        pub fn load() -> Erf {
+            Erf { exp: Exp::load(), t: opaque(super::ERF_T), polynomial: super::ERF_POLYNOMIAL.map(opaque) }
+        }
     }
 
     #[inline(always)]
-    pub fn tanh(x: v128) -> v128 {
-        let e = exp(f32x4_mul(splat(2.0), f32x4_abs(x)));
-        let y = f32x4_sub(splat(1.0), f32x4_div(splat(2.0), f32x4_add(e, splat(1.0))));
+    pub fn erf(x: v128, k: &Erf) -> v128 {
+        let one = k.exp.one;
+        let a = f32x4_abs(x);
+        let t = f32x4_div(one, madd(k.t, a, one));
+        let mut p = k.polynomial[0];
+        for &c in &k.polynomial[1..] {
+            p = madd(p, t, c);
+        }
+        let y = f32x4_sub(one, f32x4_mul(f32x4_mul(p, t), exp(f32x4_neg(f32x4_mul(a, a)), &k.exp)));
+        copysign(y, x)
+    }
+
+    /// The constants of [`tanh`] (see [`opaque`]).
+    #[derive(Clone, Copy)]
+    pub struct Tanh {
+        pub exp: Exp,
+        two: v128,
+    }
+
+    impl Tanh {
+        #[inline(always)]
+        pub fn load() -> Tanh {
+            Tanh { exp: Exp::load(), two: opaque(2.0) }
+        }
+    }
+
+    #[inline(always)]
+    pub fn tanh(x: v128, k: &Tanh) -> v128 {
+        let one = k.exp.one;
+        let e = exp(f32x4_mul(k.two, f32x4_abs(x)), &k.exp);
+        let y = f32x4_sub(one, f32x4_div(k.two, f32x4_add(e, one)));
         copysign(y, x)
     }
 }
@@ -539,7 +616,12 @@ mod tests {
                     f32x4_extract_lane::<3>(r),
                 ]
             };
-            for (f, g) in [(exp as fn(f32) -> f32, simd::exp as fn(v128) -> v128), (erf, simd::erf), (tanh, simd::tanh)]
+            let (exp_k, erf_k, tanh_k) = (simd::Exp::load(), simd::Erf::load(), simd::Tanh::load());
+            let simd_exp = |v| simd::exp(v, &exp_k);
+            let simd_erf = |v| simd::erf(v, &erf_k);
+            let simd_tanh = |v| simd::tanh(v, &tanh_k);
+            for (f, g) in
+                [(exp as fn(f32) -> f32, &simd_exp as &dyn Fn(v128) -> v128), (erf, &simd_erf), (tanh, &simd_tanh)]
             {
                 let expected = [f(chunk[0]), f(chunk[1]), f(chunk[2]), f(chunk[3])];
                 assert_eq!(lanes(g(v)).map(f32::to_bits), expected.map(f32::to_bits), "{chunk:?}");

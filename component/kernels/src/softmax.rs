@@ -11,7 +11,8 @@ pub fn softmax(row: &mut [f32]) {
         // (one comparison per value in a dependent chain took as long as the exponentials).
         let max = math::simd::max(row);
         let m = f32x4_splat(max);
-        let sum = math::simd::map_sum_in_place(row, |v| math::simd::exp(f32x4_sub(v, m)), |v| math::exp(v - max));
+        let k = math::simd::Exp::load();
+        let sum = math::simd::map_sum_in_place(row, |v| math::simd::exp(f32x4_sub(v, m), &k), |v| math::exp(v - max));
         let s = f32x4_splat(sum);
         math::simd::map_in_place(row, |v| f32x4_div(v, s), |v| v / sum);
     }
