@@ -522,6 +522,12 @@ pub mod simd {
     const BLOCK_COLS: usize = 2;
     /// Rows per tile, as in `matmul::simd::linear_packed`.
     const TILE_ROWS: usize = 16;
+    /// Weight rows per block of a lone activation row. With weights from memory (gemm_bench's
+    /// GPT-2-small int8 decode pass, 2026-12-02, Xeon), one weight row at a time (`dot`) took
+    /// 22–25 ms under wasmtime and 24 ms in Node 20, 4 rows 21–22 and 20, 8 rows 18–18.6 and
+    /// 15.8, 16 rows 19.9 and 17.0: more weight streams in flight keep more of the memory
+    /// bandwidth busy, until the block spills.
+    const LONE_ROW_COLS: usize = 8;
 
     pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
@@ -545,63 +551,32 @@ pub mod simd {
             start = end;
         }
         let n_out = q.len() / k;
-        let per_row = super::groups(k);
         for r in full.min(rows)..rows {
-            for (n, (weights, s)) in q.chunks_exact(k).zip(scales.chunks_exact(per_row)).enumerate() {
-                out[r * n_out + n] = dot(&x[r * k..(r + 1) * k], weights, s);
-            }
+            lone_row(&x[r * k..(r + 1) * k], q, scales, k, &mut out[r * n_out..(r + 1) * n_out]);
         }
     }
 
-    /// One row against one weight row, two sums in flight. A lone row (decoding) reads each
-    /// weight once, so the weights are walked in memory order: one sequential stream runs
-    /// about twice as fast here as several interleaved ones.
-    fn dot(x: &[i16], q: &[i8], scales: &[f32]) -> f32 {
-        let k8 = x.len() & !7;
-        let (xp, qp) = (x.as_ptr(), q.as_ptr());
-        let step = |a: v128, i: usize| {
-            // SAFETY: callers keep i + 8 ≤ k8 ≤ x.len() = q.len().
-            unsafe {
-                i32x4_add(a, i32x4_dot_i16x8(v128_load(xp.add(i) as *const v128), i16x8_load_extend_i8x8(qp.add(i))))
+    /// One activation row (decoding, or a row left over by the blocks) against
+    /// [`LONE_ROW_COLS`] weight rows at a time (`block::<1, 8, 2>`: one row needs no
+    /// interleaving). The last block, if `n_out % 8 ≠ 0`, repeats the last weight row in its
+    /// missing columns and keeps only the outputs that exist.
+    fn lone_row(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
+        const C: usize = LONE_ROW_COLS;
+        let (n_out, per_row, k8) = (q.len() / k, super::groups(k), k & !7);
+        for n in (0..n_out).step_by(C) {
+            let row = |c: usize| (n + c).min(n_out - 1);
+            let ws: [usize; C] = core::array::from_fn(|c| row(c) * k);
+            let ss: [usize; C] = core::array::from_fn(|c| row(c) * per_row);
+            // SAFETY: every row(c) < n_out, and `x` holds k ≥ k8 values.
+            let sums = unsafe { block::<1, C, { C / 4 }>(x, q, ws, scales, ss, k) };
+            for c in 0..C.min(n_out - n) {
+                out[n + c] = if k8 < k {
+                    with_tail(sums[0][c], x, &q[ws[c]..ws[c] + k], scales[ss[c] + per_row - 1])
+                } else {
+                    sums[0][c]
+                };
             }
-        };
-        let mut total = 0.0f32;
-        let mut i = 0;
-        for (g, &scale) in scales.iter().enumerate() {
-            let end = ((g + 1) * GROUP).min(k8);
-            let (mut a0, mut a1) = (i32x4_splat(0), i32x4_splat(0));
-            // A whole group unrolled by hand, 8 steps at a time (the component's size-optimised
-            // link step does not unroll loops): with a loop of pairs instead, GPT-2-small's
-            // int8 decoding step ran ~20% slower than with one scale per row (gemm_bench's
-            // decode pass); unrolled, it runs as fast. The loop below takes a shorter last group.
-            if end - i == GROUP {
-                for _ in 0..GROUP / 64 {
-                    a0 = step(a0, i);
-                    a1 = step(a1, i + 8);
-                    a0 = step(a0, i + 16);
-                    a1 = step(a1, i + 24);
-                    a0 = step(a0, i + 32);
-                    a1 = step(a1, i + 40);
-                    a0 = step(a0, i + 48);
-                    a1 = step(a1, i + 56);
-                    i += 64;
-                }
-            }
-            while i < end {
-                a0 = step(a0, i);
-                i += 8;
-            }
-            let a = i32x4_add(a0, a1);
-            let sum = i32x4_extract_lane::<0>(a)
-                + i32x4_extract_lane::<1>(a)
-                + i32x4_extract_lane::<2>(a)
-                + i32x4_extract_lane::<3>(a);
-            total += sum as f32 * scale;
         }
-        if k8 < x.len() {
-            return with_tail(total, x, q, scales[scales.len() - 1]);
-        }
-        total
     }
 }
 
@@ -715,8 +690,9 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
-        // Shapes reach: a lone row (`dot`), one or two rows beyond the 4-row blocks (`dot`),
-        // three (a block padded with a row of zeros), an odd last output,
+        // Shapes reach: a lone row (`lone_row`: blocks of 8 outputs, `dot` for the rest), one or
+        // two rows beyond the 4-row blocks (`lone_row`), three (a block padded with a row of
+        // zeros), an odd last output,
         // partial last groups (300), a last group in the tail alone (260), k % 8 tails (37),
         // and scales that differ between outputs and groups in every lane (`uneven`).
         for (rows, k, n, uneven) in [
@@ -741,6 +717,10 @@ mod tests {
             (3, 64, 5, false),
             (11, 300, 7, true),
             (3, 37, 3, false),
+            (1, 300, 19, true),
+            (2, 37, 17, false),
+            (1, 260, 8, false),
+            (6, 1536, 9, true),
         ] {
             let x = values(rows * k, 6, 2.0);
             let w = values(n * k, 7, 2.0);
