@@ -523,7 +523,7 @@ pub mod simd {
     /// Rows per tile, as in `matmul::simd::linear_packed`.
     const TILE_ROWS: usize = 16;
     /// Weight rows per block of a lone activation row. With weights from memory (gemm_bench's
-    /// GPT-2-small int8 decode pass, 2026-12-02, Xeon), one weight row at a time (`dot`) took
+    /// GPT-2-small int8 decode pass, 2026-12-02, Xeon), one weight row at a time (`dot`, since removed) took
     /// 22–25 ms under wasmtime and 24 ms in Node 20, 4 rows 21–22 and 20, 8 rows 18–18.6 and
     /// 15.8, 16 rows 19.9 and 17.0: more weight streams in flight keep more of the memory
     /// bandwidth busy, until the block spills.
@@ -531,9 +531,9 @@ pub mod simd {
 
     pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
-        // Three rows past the last whole block take longer one at a time (`dot`, ~1.85 block
-        // rows' time each) than as one more block with a row of zeros (gemm_bench: 23 rows ran
-        // 0.539 ms, 24 rows 0.506). One or two leftover rows do not gain.
+        // Three rows past the last whole block take longer one at a time (`lone_row`, ~1.5 block
+        // rows' time each in V8: 21 rows ran 0.392 ms, 24 rows 0.437) than as one more block
+        // with a row of zeros (23 rows 0.436). One or two leftover rows do not gain.
         let mut padded = Vec::new();
         let (x, full) = if rows % BLOCK_ROWS == BLOCK_ROWS - 1 {
             padded.reserve((rows + 1) * k);
@@ -690,8 +690,8 @@ mod tests {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     #[test]
     fn simd_body_equals_scalar_body_bit_for_bit() {
-        // Shapes reach: a lone row (`lone_row`: blocks of 8 outputs, `dot` for the rest), one or
-        // two rows beyond the 4-row blocks (`lone_row`), three (a block padded with a row of
+        // Shapes reach: a lone row (`lone_row`: blocks of 8 outputs, the last one partial), one
+        // or two rows beyond the 4-row blocks (`lone_row`), three (a block padded with a row of
         // zeros), an odd last output,
         // partial last groups (300), a last group in the tail alone (260), k % 8 tails (37),
         // and scales that differ between outputs and groups in every lane (`uneven`).
