@@ -242,20 +242,26 @@ pub mod simd {
     /// 256 tokens in V8).
     #[inline(always)]
     pub fn max(x: &[f32]) -> f32 {
+        max_of(x, |v| v, |v| v)
+    }
+
+    /// `max` of `f` of the values, `f_tail` for the last `len % 4`.
+    #[inline(always)]
+    pub fn max_of(x: &[f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) -> f32 {
         let (n8, n4) = (x.len() & !7, x.len() & !3);
         let (mut even, mut odd) = (f32x4_splat(f32::NEG_INFINITY), f32x4_splat(f32::NEG_INFINITY));
         for chunk in x[..n8].chunks_exact(8) {
             let p = chunk.as_ptr() as *const v128;
             // SAFETY: the chunk holds 8 floats; v128 loads need no alignment.
             unsafe {
-                even = f32x4_pmax(even, v128_load(p));
-                odd = f32x4_pmax(odd, v128_load(p.add(1)));
+                even = f32x4_pmax(even, f(v128_load(p)));
+                odd = f32x4_pmax(odd, f(v128_load(p.add(1))));
             }
         }
         let mut acc = f32x4_pmax(even, odd);
         if n4 > n8 {
             // SAFETY: x[n8..n4] holds 4 floats.
-            acc = f32x4_pmax(acc, unsafe { v128_load(x[n8..].as_ptr() as *const v128) });
+            acc = f32x4_pmax(acc, f(unsafe { v128_load(x[n8..].as_ptr() as *const v128) }));
         }
         let lanes = [
             f32x4_extract_lane::<0>(acc),
@@ -263,7 +269,7 @@ pub mod simd {
             f32x4_extract_lane::<2>(acc),
             f32x4_extract_lane::<3>(acc),
         ];
-        super::max(lanes.into_iter().chain(x[n4..].iter().copied()))
+        super::max(lanes.into_iter().chain(x[n4..].iter().map(|&v| f_tail(v))))
     }
 
     /// `map_in_place` that also returns the `lane_sum` of the new values, in one pass.
