@@ -567,11 +567,17 @@ pub mod simd {
     }
 
     /// Rows per tile of `linear_packed`: the tile's inputs stay in L2 while the weights
-    /// stream through once (8, 16 and 32 measured alike in Node 20; 64 no faster). Passes
-    /// over chunks of 384 of `k`, so that FFN down's tile (k = 1536: 96 KB of inputs) would
-    /// fit in L1 with its weight group, the sums waiting as vectors between passes, ran a
-    /// batch of 32 no faster in Node 20 (interleaved, 2 × 12 rounds; 2026-11-23).
-    const TILE_ROWS: usize = 16;
+    /// stream through once per tile. 32, so that a sentence of up to 33 tokens, its odd last
+    /// row included, streams each matrix once: with 16 (and the odd row in a pass of its own),
+    /// a 19-token sentence read every weight three times, and gemm_bench's MiniLM pass with
+    /// weights from memory took 14.3 ms instead of 12.8–13.3 under wasmtime and 13.9–14.1
+    /// instead of 13.6–13.7 in Node 20 (23 tokens: 16.8–16.9 → 15.6–16.0 and 16.4–16.9 →
+    /// 15.1–15.9); the batch and prompt shapes ran 1–3% faster, 256 tokens alike (2026-12-02,
+    /// Xeon). On the EPYC, 8, 16 and 32 measured alike in Node 20 and 64 no faster. Passes
+    /// over chunks of 384 of `k`, so that FFN down's tile would fit in L1 with its weight
+    /// group, the sums waiting as vectors between passes, ran a batch of 32 no faster in Node
+    /// 20 (interleaved, 2 × 12 rounds; 2026-11-23).
+    const TILE_ROWS: usize = 32;
 
     pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let (rows, n_out, k4) = (x.len() / k, w.len() / k, k & !3);
@@ -579,8 +585,10 @@ pub mod simd {
         let pairs = rows - rows % 2;
         let xi = crate::interleave_rows(x, pairs, k, 2, 4);
         let mut start = 0;
-        while start < pairs {
+        while start < rows {
             let end = (start + TILE_ROWS).min(pairs);
+            // The odd last row goes with the last tile, while each weight group is in L1.
+            let odd = end == pairs && pairs < rows;
             for n in (0..packed).step_by(4) {
                 for r in (start..end).step_by(2) {
                     // SAFETY: rows r, r + 1 and the group of outputs n..n + 4 exist (shapes
@@ -594,18 +602,16 @@ pub mod simd {
                         }
                     }
                 }
-            }
-            start = end;
-        }
-        if pairs < rows {
-            let r = pairs;
-            for n in (0..packed).step_by(4) {
-                // SAFETY: as above, for the last row, which is its own interleaving.
-                let sums = unsafe { block_packed::<1>(x[r * k..].as_ptr(), x, [r * k], w[n * k..].as_ptr(), k) };
-                for (c, &sum) in sums[0].iter().enumerate() {
-                    out[r * n_out + n + c] = super::with_bias(sum, bias, n + c);
+                if odd {
+                    let r = pairs;
+                    // SAFETY: as above, for the last row, which is its own interleaving.
+                    let sums = unsafe { block_packed::<1>(x[r * k..].as_ptr(), x, [r * k], w[n * k..].as_ptr(), k) };
+                    for (c, &sum) in sums[0].iter().enumerate() {
+                        out[r * n_out + n + c] = super::with_bias(sum, bias, n + c);
+                    }
                 }
             }
+            start = if odd { rows } else { end };
         }
         // The last `n_out % 4` weight rows, left in place by `pack_rows`.
         for n in packed..n_out {
@@ -703,9 +709,18 @@ mod tests {
 
     #[test]
     fn packed_weights_give_the_same_bits_as_plain_ones() {
-        for (rows, k, n) in
-            [(1, 3, 1), (1, 384, 8), (2, 5, 4), (3, 37, 13), (23, 64, 12), (36, 9, 7), (17, 8, 6), (19, 1537, 5)]
-        {
+        for (rows, k, n) in [
+            (1, 3, 1),
+            (1, 384, 8),
+            (2, 5, 4),
+            (3, 37, 13),
+            (23, 64, 12),
+            (36, 9, 7),
+            (17, 8, 6),
+            (19, 1537, 5),
+            (33, 12, 8),
+            (67, 16, 9),
+        ] {
             let x = values(rows * k, 9, 2.0);
             let w = values(n * k, 10, 2.0);
             let b = values(n, 11, 2.0);
