@@ -105,7 +105,7 @@ pub fn quantize_matrix(w: &[f32], k: usize) -> Int8Parts {
     for row in w.chunks_exact(k) {
         multiply_into(&mut even, row, &inverse_columns);
         for group in even.chunks(GROUP) {
-            let max = max_abs_two_chains(group);
+            let max = max_abs(group);
             let scale = if max > 0.0 { max / WEIGHT_LIMIT } else { 1.0 };
             let inverse = WEIGHT_LIMIT / if max > 0.0 { max } else { 1.0 };
             push_rounded(group, inverse, &mut values);
@@ -193,38 +193,11 @@ fn max_abs_into(m: &mut [f32], row: &[f32]) {
     }
 }
 
-/// The largest |v| of `row` (NaN ignored), four lanes at a time where SIMD128 is compiled in:
-/// the maximum of magnitudes does not depend on the order it is taken in.
+/// The largest |v| of `row` (NaN ignored): with SIMD128, `math::simd::max_of` (two chains of
+/// `pmax`es; the maximum of magnitudes does not depend on the order it is taken in). One
+/// chain took 2.3 ms instead of 1.8 for the activations of a 256-token pass in Node 20, and
+/// 0.62–0.67 instead of 0.53–0.58 ms for a 1,536 × 384 weight matrix (`quant_bench`).
 fn max_abs(row: &[f32]) -> f32 {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        use core::arch::wasm32::*;
-        let n4 = row.len() & !3;
-        let mut lanes = f32x4_splat(f32::NEG_INFINITY);
-        for chunk in row[..n4].chunks_exact(4) {
-            // SAFETY: the chunk holds 4 floats; v128 loads need no alignment.
-            let v = f32x4_abs(unsafe { v128_load(chunk.as_ptr() as *const v128) });
-            // pmax(a, b) is `a < b ? b : a`: a NaN lane never replaces the maximum, as below.
-            lanes = f32x4_pmax(lanes, v);
-        }
-        let folded = [
-            f32x4_extract_lane::<0>(lanes),
-            f32x4_extract_lane::<1>(lanes),
-            f32x4_extract_lane::<2>(lanes),
-            f32x4_extract_lane::<3>(lanes),
-        ];
-        crate::math::max(folded.into_iter().chain(row[n4..].iter().map(|v| v.abs())))
-    }
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    crate::math::max(row.iter().map(|v| v.abs()))
-}
-
-/// `max_abs` with two chains of `pmax`es (`math::simd::max_of`), for the weights' groups:
-/// quantizing a 1536 × 384 matrix took 0.91 ms instead of 0.99 in Node 20 and 0.62–0.67
-/// instead of 0.69 under wasmtime (`quant_probe`, 2026-12-02). The activations keep
-/// `max_abs`: with two chains there, V8 ran their quantization 2.3 → 3.5 ms per 256-token
-/// pass, although the maximum alone measured faster, so the cause is the code around it.
-fn max_abs_two_chains(row: &[f32]) -> f32 {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     return crate::math::simd::max_of(row, |v| core::arch::wasm32::f32x4_abs(v), f32::abs);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -766,7 +739,8 @@ mod tests {
         let finite: Vec<f32> = row.iter().copied().filter(|v| !v.is_nan()).collect();
         assert_eq!(max_abs(&row), finite.iter().fold(0.0f32, |m, v| m.max(v.abs())));
         for n in 0..row.len() {
-            assert_eq!(max_abs_two_chains(&row[..n]).to_bits(), max_abs(&row[..n]).to_bits(), "{n} values");
+            let finite = row[..n].iter().filter(|v| !v.is_nan());
+            assert_eq!(max_abs(&row[..n]), finite.fold(f32::NEG_INFINITY, |m, v| m.max(v.abs())), "{n} values");
         }
     }
 }
