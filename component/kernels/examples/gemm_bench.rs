@@ -10,7 +10,6 @@
 //!   RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_WASM32_WASIP2_RUNNER=… \
 //!     cargo run --release -p wasmicro-kernels --example gemm_bench --target wasm32-wasip2
 use std::hint::black_box;
-use std::time::Instant;
 use wasmicro_kernels::matmul::{linear, linear_packed, matmul_kn, pack_rows};
 use wasmicro_kernels::quant::{Int8Parts, linear_q8, quantize_matrix};
 
@@ -21,21 +20,9 @@ fn arg(flag: &str) -> Option<usize> {
     args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
 }
 
-/// Best of `runs` timings of `f`, in seconds.
-fn best_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
-    // Called through an opaque pointer, so that the kernel is its own wasm function: V8 moves a
-    // function to its optimising tier at its next call (there is no on-stack replacement), so a
-    // kernel inlined into `main`, which is called once, was timed in the baseline tier (the
-    // attention P·V shape ran 3× slower in V8 than in the model).
-    let f: &mut dyn FnMut() = std::hint::black_box(&mut f);
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+#[path = "common/timing.rs"]
+mod timing;
+use timing::best_seconds;
 
 #[cfg(target_arch = "wasm32")]
 mod probe {

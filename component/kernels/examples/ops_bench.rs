@@ -2,24 +2,15 @@
 //! products: GELU, LayerNorm and attention for all six layers, timed under wasmtime like
 //! `gemm_bench` (and run the same way).
 use std::hint::black_box;
-use std::time::Instant;
 use wasmicro_kernels::act::Activation;
 use wasmicro_kernels::attention::{Attention, Scratch};
 use wasmicro_kernels::norm::layer_norm;
 
-fn best_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    // Called through an opaque pointer, so that the kernel is its own wasm function: V8 moves a
-    // function to its optimising tier at its next call (there is no on-stack replacement), so a
-    // kernel inlined into `main`, which is called once, was timed in the baseline tier (the
-    // attention P·V shape ran 3× slower in V8 than in the model).
-    let f: &mut dyn FnMut() = std::hint::black_box(&mut f);
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .fold(f64::INFINITY, f64::min)
+#[path = "common/timing.rs"]
+mod timing;
+
+fn best_ms(runs: usize, f: impl FnMut()) -> f64 {
+    timing::best_seconds(runs, f) * 1e3
 }
 
 fn main() {

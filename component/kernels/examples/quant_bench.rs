@@ -4,19 +4,13 @@
 //! 1,536 × 384 weight matrix (MiniLM's FFN up), with what 18 such matrices' worth of weights,
 //! MiniLM-L6's, would take at load.
 use std::hint::black_box;
-use std::time::Instant;
 use wasmicro_kernels::quant::{quantize_activations, quantize_matrix};
 
-fn best_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    // Through an opaque pointer, for the reason `gemm_bench`'s `best_seconds` gives.
-    let f: &mut dyn FnMut() = black_box(&mut f);
-    (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .fold(f64::INFINITY, f64::min)
+#[path = "common/timing.rs"]
+mod timing;
+
+fn best_ms(runs: usize, f: impl FnMut()) -> f64 {
+    timing::best_seconds(runs, f) * 1e3
 }
 
 fn main() {
