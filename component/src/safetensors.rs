@@ -414,7 +414,10 @@ impl Checkpoint {
                     alloc::vec![rows, cols],
                     bytemuck::cast_slice(m.values),
                 ));
-                let scale_shape = alloc::vec![rows, m.scales.len() / rows];
+                // A matrix may have no rows (the file said so): no division by them, and the
+                // shape the reader expects for its (empty) scales.
+                let per_row = m.scales.len().checked_div(rows).unwrap_or(crate::kernels::quant::groups(cols));
+                let scale_shape = alloc::vec![rows, per_row];
                 parts.push((format!("{name}{INT8_SCALE_SUFFIX}"), "F32", scale_shape, bytemuck::cast_slice(m.scales)));
                 if !m.column_scales.is_empty() {
                     let column = bytemuck::cast_slice(m.column_scales);
@@ -759,6 +762,14 @@ pub(crate) mod tests {
             let m = ck.quantized("m").unwrap();
             assert_eq!((m.scales, m.is_consistent()), (&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0][..], true), "{shape:?}");
         }
+    }
+
+    #[test]
+    fn an_int8_matrix_without_rows_is_written_back_without_a_trap() {
+        let bytes = write(&[("m.int8", "I8", &[0, 3], &[]), ("m.int8_scale", "F32", &[0], &[])]);
+        let ck = Checkpoint::parse(bytes).unwrap();
+        let back = Checkpoint::parse(ck.to_int8_safetensors()).unwrap();
+        assert_eq!(back.quantized("m").map(|m| (m.rows(), m.values.len(), m.scales.len())), Some((0, 0, 0)));
     }
 
     #[test]
