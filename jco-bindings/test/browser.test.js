@@ -2,24 +2,13 @@
 // playwright-core), served by demo/serve.js on 127.0.0.1. It types a query, checks the ranking,
 // checks that the page's embeddings equal the Rust host's, and saves a screenshot.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { startServer } from '../demo/serve.js';
+import { launchChromium } from './chromium.js';
 import { fixture, hostEmbed, maxAbsDiff, minilmDir, packageRoot, parityTexts } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 export const SCREENSHOT = join(packageRoot, 'test-output', 'demo.png');
 
 let server;
@@ -28,9 +17,8 @@ let page;
 const problems = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
   server = await startServer({ port: 0, modelDir: minilmDir() });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 1300 } });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));

@@ -3,16 +3,13 @@
 // headers, as the hub does), then again after a reload: the second load is served by the Cache
 // API and fetches no model file. Counted at the mirror and in Playwright's request events.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { startServer } from '../demo/serve.js';
 import { loadFromDir } from '../src/index.js';
+import { launchChromium } from './chromium.js';
 import { startMirror } from './hub-mirror.js';
 import { fixture, maxAbsDiff } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
 const TEXTS = ['Hello, world', 'The quick brown fox jumps over the lazy dog.', 'Café crème brûlée'];
 
 let mirror;
@@ -20,10 +17,9 @@ let server;
 let browser;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
   mirror = await startMirror();
   server = await startServer({ port: 0, modelDir: fixture('tiny/bert') });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+  browser = await launchChromium();
 });
 
 after(async () => {
