@@ -112,6 +112,8 @@ struct QuantizedEntry {
     column_scales: Vec<f32>,
     rows: usize,
     cols: usize,
+    /// Reordered by [`Checkpoint::pack_int8_weights`].
+    packed: bool,
 }
 
 enum QuantizedValues {
@@ -269,8 +271,9 @@ impl Checkpoint {
                 return Err(invalid(format!("int8 tensor '{name}' has a scale that is not finite")));
             }
             let values = QuantizedValues::InPlace { start: *start, end: *end };
-            bound.push((matrix.into(), QuantizedEntry { values, scales, column_scales, rows, cols }));
+            bound.push((matrix.into(), QuantizedEntry { values, scales, column_scales, rows, cols, packed: false }));
         }
+
         // `tensors` is sorted and the suffix is shared, so `bound` is sorted by matrix name.
         self.quantized = bound;
         if !self.quantized.is_empty() {
@@ -308,9 +311,9 @@ impl Checkpoint {
             } else {
                 (rows, cols, crate::kernels::quant::quantize_matrix(values, cols))
             };
-            let Int8Parts { values, scales, column_scales } = parts;
+            let Int8Parts { values, scales, column_scales, packed } = parts;
             let values = QuantizedValues::Owned(values);
-            quantized.push((name.clone(), QuantizedEntry { values, scales, column_scales, rows, cols }));
+            quantized.push((name.clone(), QuantizedEntry { values, scales, column_scales, rows, cols, packed }));
         }
         self.copied_bytes += quantized
             .iter()
@@ -365,6 +368,24 @@ impl Checkpoint {
         }
     }
 
+    /// Reorders, in place, the values of every int8 matrix `which` names into the layout of
+    /// `quant::pack_rows`, which decoding (one activation row at a time) streams ~1.7× faster
+    /// and blocks of rows read as fast (see there): for the matrices decoders multiply.
+    pub fn pack_int8_weights(&mut self, which: impl Fn(&str) -> bool) {
+        let Checkpoint { bytes, quantized, .. } = self;
+        for (name, q) in quantized.iter_mut() {
+            if q.packed || !which(name) {
+                continue;
+            }
+            let values: &mut [i8] = match &mut q.values {
+                QuantizedValues::InPlace { start, end } => bytemuck::cast_slice_mut(&mut bytes[*start..*end]),
+                QuantizedValues::Owned(values) => values,
+            };
+            crate::kernels::quant::pack_rows(values, q.cols);
+            q.packed = true;
+        }
+    }
+
     /// Whether `pack_linear_weights` reordered the matrix `name`.
     pub fn is_packed(&self, name: &str) -> bool {
         self.entry(name).is_some_and(|e| e.packed)
@@ -379,7 +400,7 @@ impl Checkpoint {
             QuantizedValues::InPlace { start, end } => bytemuck::cast_slice(&self.bytes[*start..*end]),
             QuantizedValues::Owned(values) => values,
         };
-        Some(Int8Matrix { values, scales: &q.scales, column_scales: &q.column_scales, k: q.cols })
+        Some(Int8Matrix { values, scales: &q.scales, column_scales: &q.column_scales, k: q.cols, packed: q.packed })
     }
 
     /// The checkpoint as an int8 safetensors file: every int8 matrix as `{name}.int8`,
@@ -405,24 +426,28 @@ impl Checkpoint {
                 parts.push((name.clone(), "F32", entry.shape.clone(), bytemuck::cast_slice(values)));
             }
         }
+        // The values as files store them, `[rows][cols]` (in memory, decoders' are packed).
+        let mut matrices = Vec::new();
         for (name, _) in &self.quantized {
             if let Some(m) = self.quantized(name) {
-                let (rows, cols) = (m.rows(), m.k);
-                parts.push((
-                    format!("{name}{INT8_SUFFIX}"),
-                    "I8",
-                    alloc::vec![rows, cols],
-                    bytemuck::cast_slice(m.values),
-                ));
-                // A matrix may have no rows (the file said so): no division by them, and the
-                // shape the reader expects for its (empty) scales.
-                let per_row = m.scales.len().checked_div(rows).unwrap_or(crate::kernels::quant::groups(cols));
-                let scale_shape = alloc::vec![rows, per_row];
-                parts.push((format!("{name}{INT8_SCALE_SUFFIX}"), "F32", scale_shape, bytemuck::cast_slice(m.scales)));
-                if !m.column_scales.is_empty() {
-                    let column = bytemuck::cast_slice(m.column_scales);
-                    parts.push((format!("{name}{INT8_COLUMN_SCALE_SUFFIX}"), "F32", alloc::vec![cols], column));
+                let mut values = m.values.to_vec();
+                if m.packed {
+                    crate::kernels::quant::unpack_rows(&mut values, m.k);
                 }
+                matrices.push((name, m, values));
+            }
+        }
+        for (name, m, values) in &matrices {
+            let (rows, cols) = (m.rows(), m.k);
+            parts.push((format!("{name}{INT8_SUFFIX}"), "I8", alloc::vec![rows, cols], bytemuck::cast_slice(values)));
+            // A matrix may have no rows (the file said so): no division by them, and the
+            // shape the reader expects for its (empty) scales.
+            let per_row = m.scales.len().checked_div(rows).unwrap_or(crate::kernels::quant::groups(cols));
+            let scale_shape = alloc::vec![rows, per_row];
+            parts.push((format!("{name}{INT8_SCALE_SUFFIX}"), "F32", scale_shape, bytemuck::cast_slice(m.scales)));
+            if !m.column_scales.is_empty() {
+                let column = bytemuck::cast_slice(m.column_scales);
+                parts.push((format!("{name}{INT8_COLUMN_SCALE_SUFFIX}"), "F32", alloc::vec![cols], column));
             }
         }
         write_safetensors(&parts)
@@ -762,6 +787,29 @@ pub(crate) mod tests {
             let m = ck.quantized("m").unwrap();
             assert_eq!((m.scales, m.is_consistent()), (&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0][..], true), "{shape:?}");
         }
+    }
+
+    #[test]
+    fn packed_int8_values_are_written_back_as_stored() {
+        // 9 rows of 11: one packed group of 8 rows (with 3-value tails) and a row as stored.
+        let (rows, cols) = (9, 11);
+        let stored: Vec<i8> = (0..rows * cols).map(|i| (i * 37 % 255) as u8 as i8).collect();
+        let raw: Vec<u8> = stored.iter().map(|&v| v as u8).collect();
+        let scales = f32_bytes(&[1.0; 9]);
+        let mut ck =
+            Checkpoint::parse(write(&[("m.int8", "I8", &[9, 11], &raw), ("m.int8_scale", "F32", &[9], &scales)]))
+                .unwrap();
+        assert_eq!(ck.quantized("m").map(|m| (m.values, m.packed)), Some((&stored[..], false)));
+        ck.pack_int8_weights(|name| name == "m");
+        let mut packed = stored.clone();
+        crate::kernels::quant::pack_rows(&mut packed, cols);
+        assert_ne!(packed, stored);
+        assert_eq!(ck.quantized("m").map(|m| (m.values, m.packed)), Some((&packed[..], true)));
+        let written = ck.to_int8_safetensors();
+        assert!(written.windows(raw.len()).any(|w| w == raw), "the file keeps [rows][cols]");
+        let mut back = Checkpoint::parse(written).unwrap();
+        back.pack_int8_weights(|_| true);
+        assert_eq!(back.quantized("m"), ck.quantized("m"));
     }
 
     #[test]

@@ -144,6 +144,12 @@ enum Layout {
     Conv1d,
 }
 
+/// `q` reordered as the models hold decoders' int8 matrices (`quant::pack_rows`).
+fn pack_int8(q: &mut Int8Parts, k: usize) {
+    wasmicro_kernels::quant::pack_rows(&mut q.values, k);
+    q.packed = true;
+}
+
 /// A copy of `w: [n][k]` in the layout the models hold it in (`pack_rows`).
 fn packed(w: &[f32], k: usize) -> Vec<f32> {
     let mut p = w.to_vec();
@@ -216,7 +222,11 @@ fn main() {
         let mut out = vec![0.0f32; s.rows * s.n];
         let flops = 2.0 * (s.rows * s.k * s.n) as f64;
         let runs = ((4e9 / flops) as usize).clamp(5, 400);
-        let quantized = quantize_matrix(&w, s.k);
+        let mut quantized = quantize_matrix(&w, s.k);
+        if s.name.starts_with("GPT-2") {
+            // As the models hold decoders' int8 matrices (`Checkpoint::pack_int8_weights`).
+            pack_int8(&mut quantized, s.k);
+        }
         let packed = packed(&w, s.k);
         let seconds = best_seconds(runs, || {
             match (int8, s.layout) {
@@ -236,6 +246,7 @@ fn main() {
             s.k,
             s.n,
             match (int8, s.layout) {
+                (true, _) if quantized.packed => "int8 packed",
                 (true, _) => "int8 [n][k]",
                 (false, Layout::Conv1d) => "[k][n]",
                 (false, Layout::Linear) => "[n][k]",
@@ -308,9 +319,18 @@ fn decode_pass() {
         bytes += lm_head.len() * 4;
         black_box(&out);
     });
-    let quantized: Vec<Int8Parts> =
-        weights.iter().zip(shapes.iter().cycle()).map(|(w, &(k, _))| quantize_matrix(w, k)).collect();
-    let head = quantize_matrix(&lm_head, e);
+    // Packed, as the models hold decoders' int8 matrices.
+    let quantized: Vec<Int8Parts> = weights
+        .iter()
+        .zip(shapes.iter().cycle())
+        .map(|(w, &(k, _))| {
+            let mut q = quantize_matrix(w, k);
+            pack_int8(&mut q, k);
+            q
+        })
+        .collect();
+    let mut head = quantize_matrix(&lm_head, e);
+    pack_int8(&mut head, e);
     let mut q_bytes = 0usize;
     let q_seconds = best_seconds(5, || {
         q_bytes = 0;

@@ -30,7 +30,7 @@ pub fn add_in_place(x: &mut [f32], residual: &[f32]) {
 
 /// The first `k - k % width` values of each row of `x[..rows · k]`, in blocks of `r` rows with
 /// `width` values of each row in turn: `[block][k / width][r][width]`. A register block then
-/// reads its `r` rows as one stream at constant offsets (see `matmul::pack_rows`).
+/// reads its `r` rows as one stream at constant offsets (see [`pack_groups`]).
 pub fn interleave_rows<T: Copy>(x: &[T], rows: usize, k: usize, r: usize, width: usize) -> alloc::vec::Vec<T> {
     let full = k - k % width;
     let mut out = alloc::vec::Vec::with_capacity(rows * full);
@@ -42,6 +42,53 @@ pub fn interleave_rows<T: Copy>(x: &[T], rows: usize, k: usize, r: usize, width:
         }
     }
     out
+}
+
+/// Reorders `w: [n][k]` in place so that each full group of `rows` rows becomes
+/// `[k / width][rows][width]` (the rows' values `width` at a time, side by side) followed by
+/// the rows' `k % width` tails, one row after another; the last `n % rows` rows stay as they
+/// were. A register block then reads a group's rows as one stream at constant offsets, which
+/// `wasm-opt --low-memory-unused` folds into the loads, instead of one stream (and one address
+/// add per load) per row. Only places change, and no memory is needed beyond one group's.
+/// `matmul::pack_rows` (f32, 4 × 4) and `quant::pack_rows` (int8, 8 × 8) are this.
+pub fn pack_groups<T: Copy, const WIDTH: usize>(w: &mut [T], k: usize, rows: usize) {
+    regroup::<T, WIDTH>(w, k, rows, true);
+}
+
+/// Undoes [`pack_groups`] with the same `k`, `rows` and `WIDTH`.
+pub fn unpack_groups<T: Copy, const WIDTH: usize>(w: &mut [T], k: usize, rows: usize) {
+    regroup::<T, WIDTH>(w, k, rows, false);
+}
+
+/// Both directions in one body: `pack` moves each row's piece to its packed place, otherwise
+/// back (one function per element type instead of two: the component is size-bound). `WIDTH`
+/// is a constant so that each piece is copied as one load and store, not a `memcpy` call.
+#[inline(never)]
+fn regroup<T: Copy, const WIDTH: usize>(w: &mut [T], k: usize, rows: usize, pack: bool) {
+    if k == 0 || rows == 0 {
+        return; // no values to move (and no chunks of zero length)
+    }
+    let full = k - k % WIDTH;
+    let mut copy = alloc::vec::Vec::with_capacity(rows * k);
+    for group in w.chunks_exact_mut(rows * k) {
+        copy.clear();
+        copy.extend_from_slice(group);
+        let mut packed_at = 0;
+        for i in (0..full).step_by(WIDTH) {
+            for r in 0..rows {
+                let stored_at = r * k + i;
+                let (to, from) = if pack { (packed_at, stored_at) } else { (stored_at, packed_at) };
+                group[to..to + WIDTH].copy_from_slice(&copy[from..from + WIDTH]);
+                packed_at += WIDTH;
+            }
+        }
+        for r in 0..rows {
+            let stored_at = r * k + full;
+            let (to, from) = if pack { (packed_at, stored_at) } else { (stored_at, packed_at) };
+            group[to..to + k - full].copy_from_slice(&copy[from..from + k - full]);
+            packed_at += k - full;
+        }
+    }
 }
 
 /// Whether the SIMD128 bodies are compiled in.
@@ -81,5 +128,30 @@ pub(crate) mod testing {
             1.0 - (-a * a).exp() / (core::f64::consts::PI.sqrt() * (a + f))
         };
         value.copysign(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unpack_groups_undoes_pack_groups_for_every_shape_and_group() {
+        fn round_trip<const WIDTH: usize>(n: usize, k: usize, rows: usize) {
+            let stored: Vec<u32> = (0..(n * k) as u32).collect();
+            let mut w = stored.clone();
+            pack_groups::<_, WIDTH>(&mut w, k, rows);
+            if n >= rows && k > WIDTH {
+                assert_ne!(w, stored, "({n},{k}) should move");
+            }
+            unpack_groups::<_, WIDTH>(&mut w, k, rows);
+            assert_eq!(w, stored, "({n},{k},{rows},{WIDTH})");
+        }
+        for (n, k) in [(5, 5), (13, 37), (4, 4), (3, 0)] {
+            round_trip::<4>(n, k, 4);
+        }
+        for (n, k) in [(9, 11), (16, 8), (7, 3), (3, 0), (17, 300)] {
+            round_trip::<8>(n, k, 8);
+        }
     }
 }

@@ -32,30 +32,11 @@ pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f
 /// Weight rows per group of the packed layout (see [`pack_rows`]).
 pub const PACK_ROWS: usize = 4;
 
-/// Reorders `w: [n_out][k]` in place into the layout [`linear_packed`] reads: each full group
-/// of [`PACK_ROWS`] rows becomes `[k / 4][4 rows][4]` (the rows' values in steps of 4, side by
-/// side) followed by the rows' `k % 4` tails; the last `n_out % 4` rows stay as they were.
-/// A register block then reads its 4 weight rows as one stream at constant offsets, which
-/// `wasm-opt --low-memory-unused` folds into the loads, instead of 4 streams with an address
-/// add per load (see `simd::linear_packed`). The values do not change, only their places, and
-/// no other memory is needed than one group's.
+/// Reorders `w: [n_out][k]` in place into the layout [`linear_packed`] reads:
+/// [`crate::pack_groups`] by groups of [`PACK_ROWS`] rows, 4 values at a time (`[k / 4][4
+/// rows][4]`, then the rows' `k % 4` tails; the last `n_out % 4` rows stay as they were).
 pub fn pack_rows(w: &mut [f32], k: usize) {
-    let k4 = k & !3;
-    let mut group_copy = alloc::vec![0.0f32; PACK_ROWS * k];
-    for group in w.chunks_exact_mut(PACK_ROWS * k) {
-        group_copy.copy_from_slice(group);
-        let mut at = 0;
-        for i in (0..k4).step_by(4) {
-            for row in group_copy.chunks_exact(k) {
-                group[at..at + 4].copy_from_slice(&row[i..i + 4]);
-                at += 4;
-            }
-        }
-        for row in group_copy.chunks_exact(k) {
-            group[at..at + k - k4].copy_from_slice(&row[k4..]);
-            at += k - k4;
-        }
-    }
+    crate::pack_groups::<_, 4>(w, k, PACK_ROWS);
 }
 
 /// [`pack_rows`] of the transpose, in one pass: `w` holds `[k][n_out]` (GPT-2's `Conv1D`) and

@@ -48,6 +48,8 @@ pub struct Int8Matrix<'a> {
     /// `[k]`, or empty where every column scale is 1.
     pub column_scales: &'a [f32],
     pub k: usize,
+    /// Whether `values` are in the layout of [`pack_rows`] rather than `[rows][k]`.
+    pub packed: bool,
 }
 
 impl Int8Matrix<'_> {
@@ -71,11 +73,13 @@ pub struct Int8Parts {
     pub values: Vec<i8>,
     pub scales: Vec<f32>,
     pub column_scales: Vec<f32>,
+    pub packed: bool,
 }
 
 impl Int8Parts {
     pub fn matrix(&self, k: usize) -> Int8Matrix<'_> {
-        Int8Matrix { values: &self.values, scales: &self.scales, column_scales: &self.column_scales, k }
+        let (values, scales, column_scales) = (&self.values[..], &self.scales[..], &self.column_scales[..]);
+        Int8Matrix { values, scales, column_scales, k, packed: self.packed }
     }
 }
 
@@ -112,7 +116,51 @@ pub fn quantize_matrix(w: &[f32], k: usize) -> Int8Parts {
             scales.push(scale);
         }
     }
-    Int8Parts { values, scales, column_scales }
+    Int8Parts { values, scales, column_scales, packed: false }
+}
+
+/// Weight rows per group of the packed layout ([`pack_rows`]).
+pub const PACK_ROWS: usize = 8;
+
+/// Reorders int8 values `[n_out][k]` in place into the packed layout the products also read:
+/// [`crate::pack_groups`] by groups of [`PACK_ROWS`] rows, 8 values at a time (`[k / 8][8
+/// rows][8]`, then the rows' `k % 8` tails; the last `n_out % 8` rows stay as they were). A
+/// lone activation row (decoding) then streams each group of weights from memory as one
+/// sequence instead of 8: GPT-2-small's int8 decode matmuls (`gemm_bench`, Zen 1 EPYC,
+/// 2026-12-03) 25–28 → 14–15 ms under wasmtime and 24 → 14 ms in Node 20, against 9.8 GB/s of
+/// streaming bandwidth; `wasmicro bench-generate --int8`, GPT-2-small 34–36 → 46 tokens/s,
+/// t5-small 87 → 137. Blocks of many rows run as fast on it as on rows as stored (GPT-2's
+/// prompt shapes within 1% in `gemm_bench`, Node 20), but packing is a pass over the weights
+/// at load that encoders, which never decode, would pay for nothing: the models pack only
+/// the matrices decoders multiply (`Checkpoint::pack_int8_weights`).
+pub fn pack_rows(values: &mut [i8], k: usize) {
+    crate::pack_groups::<_, 8>(values, k, PACK_ROWS);
+}
+
+/// Undoes [`pack_rows`]: the `[n_out][k]` layout int8 checkpoints store.
+pub fn unpack_rows(values: &mut [i8], k: usize) {
+    crate::unpack_groups::<_, 8>(values, k, PACK_ROWS);
+}
+
+/// Rows per group of `values`' layout: [`PACK_ROWS`] if packed, else 1 (each row its own
+/// group, which the same formulas then read as stored).
+#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+fn group_rows(packed: bool) -> usize {
+    if packed { PACK_ROWS } else { 1 }
+}
+
+/// Where the values `0..8` of weight row `n` start, in a layout of groups of `group` rows
+/// (within the groups: the last `n_out % group` rows are as stored, `n · k`).
+#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+fn row_start(n: usize, k: usize, group: usize) -> usize {
+    (n - n % group) * k + 8 * (n % group)
+}
+
+/// Where the `k % 8` last values of weight row `n` lie in that layout.
+#[cfg_attr(not(all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+fn tail_start(n: usize, k: usize, n_out: usize, group: usize) -> usize {
+    let (k8, grouped) = (k & !7, n_out - n_out % group);
+    if n < grouped { (n - n % group) * k + group * k8 + n % group * (k - k8) } else { n * k + k8 }
 }
 
 /// Quantizes each row of `x` (`[rows][k]`), each value first multiplied by its column's scale
@@ -299,9 +347,9 @@ pub fn linear_q8(x: &[f32], w: Int8Matrix<'_>, bias: Option<&[f32]>, out: &mut [
     let mut xq = Vec::new();
     let x_scales = quantize_activations(x, k, w.column_scales, &mut xq);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    simd::products(&xq, w.values, w.scales, k, out);
+    simd::products(&xq, w.values, w.scales, k, w.packed, out);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    scalar::products(&xq, w.values, w.scales, k, out);
+    scalar::products(&xq, w.values, w.scales, k, w.packed, out);
     finish(out, &x_scales, w.values.len() / k, bias);
 }
 
@@ -325,27 +373,47 @@ fn exact_sum(x: &[i16], q: &[i8]) -> i32 {
     x.iter().zip(q).map(|(&a, &b)| a as i32 * b as i32).sum()
 }
 
+/// `total + f32(Σ x[i] · q[i]) · scale`, the sum exact (one group at most, see [`exact_sum`]):
+/// a group's term, as every body adds it (the SIMD bodies for the `k % 8` last inputs).
+#[inline(never)]
+fn add_product(total: f32, x: &[i16], q: &[i8], scale: f32) -> f32 {
+    total + exact_sum(x, q) as f32 * scale
+}
+
 pub mod scalar {
     /// `out[r][n] = Σ_g f32(S_g) · s[n][g]`, added in group order from 0.0, where `S_g` is the
     /// exact integer sum of `x[r][i] · q[n][i]` over the group's inputs below `k & !7` (see
     /// `super::groups`); then, if `k % 8 ≠ 0`, the last `k % 8` products' exact sum, times the
-    /// last group's scale.
-    pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
-        let (n_out, k8) = (q.len() / k, k & !7);
+    /// last group's scale. `packed`: `q` is in the layout of `super::pack_rows`.
+    pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, packed: bool, out: &mut [f32]) {
+        let n_out = q.len() / k;
         let per_row = super::groups(k);
+        // The rows as stored (simple rather than fast: this body runs in tests and builds
+        // without SIMD128).
+        let mut rows = q.to_vec();
+        if packed {
+            super::unpack_rows(&mut rows, k);
+        }
         for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
-            for ((weights, s), o) in q.chunks_exact(k).zip(scales.chunks_exact(per_row)).zip(out_row.iter_mut()) {
-                let mut total = 0.0f32;
-                for (g, &scale) in s.iter().enumerate() {
-                    let inputs = (g * super::GROUP).min(k8)..((g + 1) * super::GROUP).min(k8);
-                    total += super::exact_sum(&row[inputs.clone()], &weights[inputs]) as f32 * scale;
-                }
-                if k8 < k {
-                    total += super::exact_sum(&row[k8..], &weights[k8..]) as f32 * s[per_row - 1];
-                }
-                *o = total;
+            for ((weights, s), o) in rows.chunks_exact(k).zip(scales.chunks_exact(per_row)).zip(out_row.iter_mut()) {
+                *o = output(row, weights, s);
             }
         }
+    }
+
+    /// One output of `products`: activation row `x` and weight row `weights` (both `k`
+    /// values, as stored) with the weight row's group scales `s`.
+    pub(super) fn output(x: &[i16], weights: &[i8], s: &[f32]) -> f32 {
+        let k8 = x.len() & !7;
+        let mut total = 0.0f32;
+        for (g, &scale) in s.iter().enumerate() {
+            let inputs = (g * super::GROUP).min(k8)..((g + 1) * super::GROUP).min(k8);
+            total = super::add_product(total, &x[inputs.clone()], &weights[inputs], scale);
+        }
+        if k8 < x.len() {
+            total = super::add_product(total, &x[k8..], &weights[k8..], s[s.len() - 1]);
+        }
+        total
     }
 }
 
@@ -374,16 +442,20 @@ pub mod simd {
     /// 8 of row 1, …; see [`crate::interleave_rows`]): one stream whose rows sit at constant
     /// offsets, which `wasm-opt --low-memory-unused` folds into the loads' offset immediates.
     /// Each distinct stream costs an address add per load (V8 cannot fold a wasm `i32.add`
-    /// into a 64-bit address), and those adds, not the multiplies, set the pace.
+    /// into a 64-bit address), and those adds, not the multiplies, set the pace. Weight row
+    /// `c`'s values `i..i + 8` are at `ws[c] + group · i` (`super::row_start`): `group` is 1 for
+    /// rows as stored, 8 for packed ones.
     ///
     /// # Safety
-    /// `xi` holds `R · (k & !7)` values, every `ws[c] + k` ≤ `q.len()` and `ss[c] + groups(k)`
-    /// ≤ `scales.len()`.
+    /// `xi` holds `R · (k & !7)` values, every `ws[c] + group · (k & !7)` ≤ `q.len()` and
+    /// `ss[c] + groups(k)` ≤ `scales.len()`.
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     unsafe fn block<const R: usize, const C: usize, const V: usize>(
         xi: &[i16],
         q: &[i8],
         ws: [usize; C],
+        group: usize,
         scales: &[f32],
         ss: [usize; C],
         k: usize,
@@ -393,16 +465,21 @@ pub mod simd {
         let groups = super::groups(k);
         // Output j of the block is row j / C, column j % C; vector v holds outputs 4v..4v + 4.
         let mut total = [f32x4_splat(0.0); V];
-        let (qp, sp) = (q.as_ptr(), scales.as_ptr());
+        let sp = scales.as_ptr();
         let mut xip = xi.as_ptr();
-        let mut i = 0;
+        // One pointer per weight row, stepped by `8 · group` bytes: an offset `group · i` would
+        // cost a shift per step (~4% of the int8 products in V8).
+        let mut wp: [*const i8; C] = core::array::from_fn(|c| q[ws[c]..].as_ptr());
         for g in 0..groups {
-            let end = ((g + 1) * GROUP).min(k8);
+            // The group's inputs end where `xip` reaches this (it counts the steps, so that the
+            // loop keeps no index of its own).
+            let end = xi[..R * ((g + 1) * GROUP).min(k8)].as_ptr_range().end;
             let mut acc = [[i32x4_splat(0); C]; R];
-            while i < end {
-                // SAFETY: i + 8 ≤ k8 ≤ k, and the caller bounds every row start + k; `xip` has
-                // advanced R · i values into `xi`, which holds R · k8.
-                let wv: [v128; C] = core::array::from_fn(|c| unsafe { i16x8_load_extend_i8x8(qp.add(ws[c] + i)) });
+            while xip < end {
+                // SAFETY: `xip` steps through `xi`'s R · k8 values, 8 · R at a time, and the
+                // caller bounds every `ws[c] + group · k8`, which `wp[c]` reaches as `xip` does
+                // the end of `xi`.
+                let wv: [v128; C] = core::array::from_fn(|c| unsafe { i16x8_load_extend_i8x8(wp[c]) });
                 for r in 0..R {
                     let xv = unsafe { v128_load(xip.add(8 * r) as *const v128) };
                     for c in 0..C {
@@ -410,7 +487,7 @@ pub mod simd {
                     }
                 }
                 xip = unsafe { xip.add(8 * R) };
-                i += 8;
+                wp = wp.map(|p| unsafe { p.add(8 * group) });
             }
             for v in 0..V {
                 let a = |j: usize| acc[(4 * v + j) / C][(4 * v + j) % C];
@@ -432,69 +509,65 @@ pub mod simd {
         core::array::from_fn(|r| core::array::from_fn(|c| lanes[(r * C + c) / 4][(r * C + c) % 4]))
     }
 
-    /// `total` plus the product of the last `k % 8` inputs of `x` and `q` (rows of `k`) times
-    /// `scale`, the last group's, as `scalar::products` ends.
-    #[inline(never)]
-    fn with_tail(total: f32, x: &[i16], q: &[i8], scale: f32) -> f32 {
-        let k8 = x.len() & !7;
-        total + super::exact_sum(&x[k8..], &q[k8..]) as f32 * scale
-    }
-
     /// The walk of `matmul::simd::tile`, over int8 blocks. Kept as its own copy on purpose:
     /// one walker shared through a generic closure made the component 1.7 KB larger, and shared
     /// through a function pointer it made V8 run the int8 products ~30% slower (Node 20,
     /// `jco-bindings/bench`), while wasmtime did not mind.
     ///
     /// `x` may hold a row of zeros beyond `out`'s rows (see `products`): its outputs are dropped.
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn tile(xi: &[i16], x: &[i16], rows: core::ops::Range<usize>, q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
+    fn tile(
+        xi: &[i16],
+        x: &[i16],
+        rows: core::ops::Range<usize>,
+        q: &[i8],
+        scales: &[f32],
+        k: usize,
+        group: usize,
+        out: &mut [f32],
+    ) {
         const R: usize = BLOCK_ROWS;
         const C: usize = BLOCK_COLS;
         let n_out = q.len() / k;
-        let (per_row, out_rows) = (super::groups(k), out.len() / n_out);
-        let k8 = k & !7;
-        let mut n = 0;
-        while n < n_out {
-            let width = if n + C <= n_out { C } else { 1 };
+        let (per_row, out_rows, k8) = (super::groups(k), out.len() / n_out, k & !7);
+        // Pairs of weight rows (within a packed group, whose size is even), then the few left
+        // (one in GPT-2's 50,257-row head, or the rows of a partial group) one output at a
+        // time: fewer bytes of component than their own register blocks.
+        let in_blocks = n_out - n_out % group.max(C);
+        for n in (0..in_blocks).step_by(C) {
+            let ws: [usize; C] = core::array::from_fn(|c| super::row_start(n + c, k, group));
+            let ss: [usize; C] = core::array::from_fn(|c| (n + c) * per_row);
             let mut r = rows.start;
             while r + R <= rows.end {
-                let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
                 let xi = &xi[r * k8..(r + R) * k8];
-                if width == C {
-                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
-                    let ss: [usize; C] = core::array::from_fn(|c| (n + c) * per_row);
-                    // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
-                    let sums = unsafe { block::<R, C, { R * C / 4 }>(xi, q, ws, scales, ss, k) };
-                    let kept = R.min(out_rows - r);
+                // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes), and
+                // `ws` follows the layout of `q`.
+                let sums = unsafe { block::<R, C, { R * C / 4 }>(xi, q, ws, group, scales, ss, k) };
+                let kept = R.min(out_rows - r);
+                for i in 0..kept {
+                    for c in 0..C {
+                        out[(r + i) * n_out + n + c] = sums[i][c];
+                    }
+                }
+                if k8 < k {
                     for i in 0..kept {
                         for c in 0..C {
-                            out[(r + i) * n_out + n + c] = sums[i][c];
-                        }
-                    }
-                    if k8 < k {
-                        for i in 0..kept {
-                            for c in 0..C {
-                                let (x, q) = (&x[xs[i]..xs[i] + k], &q[ws[c]..ws[c] + k]);
-                                let o = &mut out[(r + i) * n_out + n + c];
-                                *o = with_tail(*o, x, q, scales[ss[c] + per_row - 1]);
-                            }
-                        }
-                    }
-                } else {
-                    // SAFETY: as above, for the single output n.
-                    let sums = unsafe { block::<R, 1, { R / 4 }>(xi, q, [n * k], scales, [n * per_row], k) };
-                    for i in 0..R.min(out_rows - r) {
-                        let o = &mut out[(r + i) * n_out + n];
-                        *o = sums[i][0];
-                        if k8 < k {
-                            let (x, q) = (&x[xs[i]..xs[i] + k], &q[n * k..(n + 1) * k]);
-                            *o = with_tail(*o, x, q, scales[(n + 1) * per_row - 1]);
+                            let q_tail = &q[super::tail_start(n + c, k, n_out, group)..][..k - k8];
+                            let x_tail = &x[(r + i) * k + k8..(r + i + 1) * k];
+                            let o = &mut out[(r + i) * n_out + n + c];
+                            *o = super::add_product(*o, x_tail, q_tail, scales[ss[c] + per_row - 1]);
                         }
                     }
                 }
                 r += R;
             }
-            n += width;
+        }
+        for n in in_blocks..n_out {
+            let (weights, s) = (&q[n * k..(n + 1) * k], &scales[n * per_row..(n + 1) * per_row]);
+            for r in rows.start..rows.end.min(out_rows) {
+                out[r * n_out + n] = super::scalar::output(&x[r * k..(r + 1) * k], weights, s);
+            }
         }
     }
 
@@ -507,15 +580,17 @@ pub mod simd {
     const BLOCK_COLS: usize = 2;
     /// Rows per tile, as in `matmul::simd::linear_packed`.
     const TILE_ROWS: usize = 16;
-    /// Weight rows per block of a lone activation row. With weights from memory (gemm_bench's
-    /// GPT-2-small int8 decode pass, 2026-12-02, Xeon), one weight row at a time (`dot`, since removed) took
-    /// 22–25 ms under wasmtime and 24 ms in Node 20, 4 rows 21–22 and 20, 8 rows 18–18.6 and
-    /// 15.8, 16 rows 19.9 and 17.0: more weight streams in flight keep more of the memory
-    /// bandwidth busy, until the block spills.
-    const LONE_ROW_COLS: usize = 8;
+    /// Weight rows per block of a lone activation row: a packed group, or 8 rows as stored.
+    /// With rows as stored and weights from memory (gemm_bench's GPT-2-small int8 decode pass,
+    /// 2026-12-02, Xeon), one weight row at a time took 22–25 ms under wasmtime and 24 ms in
+    /// Node 20, 4 rows 21–22 and 20, 8 rows 18–18.6 and 15.8, 16 rows 19.9 and 17.0: more
+    /// weight streams in flight keep more of the memory bandwidth busy, until the block spills.
+    const LONE_ROW_COLS: usize = super::PACK_ROWS;
 
-    pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
+    /// `packed`: `q` is in the layout of `super::pack_rows`.
+    pub fn products(x: &[i16], q: &[i8], scales: &[f32], k: usize, packed: bool, out: &mut [f32]) {
         let rows = x.len() / k;
+        let group = super::group_rows(packed);
         // Three rows past the last whole block take longer one at a time (`lone_row`, ~1.5 block
         // rows' time each in V8: 21 rows ran 0.392 ms, 24 rows 0.437) than as one more block
         // with a row of zeros (23 rows 0.436). One or two leftover rows do not gain.
@@ -532,35 +607,39 @@ pub mod simd {
         let mut start = 0;
         while start < full {
             let end = (start + TILE_ROWS).min(full);
-            tile(&xi, x, start..end, q, scales, k, out);
+            tile(&xi, x, start..end, q, scales, k, group, out);
             start = end;
         }
         let n_out = q.len() / k;
         for r in full.min(rows)..rows {
-            lone_row(&x[r * k..(r + 1) * k], q, scales, k, &mut out[r * n_out..(r + 1) * n_out]);
+            lone_row(&x[r * k..(r + 1) * k], q, scales, k, group, &mut out[r * n_out..(r + 1) * n_out]);
         }
     }
 
     /// One activation row (decoding, or a row left over by the blocks) against
-    /// [`LONE_ROW_COLS`] weight rows at a time (`block::<1, 8, 2>`: one row needs no
-    /// interleaving). The last block, if `n_out % 8 ≠ 0`, repeats the last weight row in its
-    /// missing columns and keeps only the outputs that exist.
-    fn lone_row(x: &[i16], q: &[i8], scales: &[f32], k: usize, out: &mut [f32]) {
+    /// [`LONE_ROW_COLS`] weight rows at a time (`block::<1, 8, 2>`; one row needs no
+    /// interleaving), then the few rows left one output at a time, as `tile` does.
+    fn lone_row(x: &[i16], q: &[i8], scales: &[f32], k: usize, group: usize, out: &mut [f32]) {
         const C: usize = LONE_ROW_COLS;
         let (n_out, per_row, k8) = (q.len() / k, super::groups(k), k & !7);
-        for n in (0..n_out).step_by(C) {
-            let row = |c: usize| (n + c).min(n_out - 1);
-            let ws: [usize; C] = core::array::from_fn(|c| row(c) * k);
-            let ss: [usize; C] = core::array::from_fn(|c| row(c) * per_row);
-            // SAFETY: every row(c) < n_out, and `x` holds k ≥ k8 values.
-            let sums = unsafe { block::<1, C, { C / 4 }>(x, q, ws, scales, ss, k) };
-            for c in 0..C.min(n_out - n) {
+        let in_blocks = n_out - n_out % C;
+        for n in (0..in_blocks).step_by(C) {
+            let ws: [usize; C] = core::array::from_fn(|c| super::row_start(n + c, k, group));
+            let ss: [usize; C] = core::array::from_fn(|c| (n + c) * per_row);
+            // SAFETY: rows n..n + C exist, at `ws` in the layout of `q`; `x` holds k ≥ k8 values.
+            let sums = unsafe { block::<1, C, { C / 4 }>(x, q, ws, group, scales, ss, k) };
+            for c in 0..C {
                 out[n + c] = if k8 < k {
-                    with_tail(sums[0][c], x, &q[ws[c]..ws[c] + k], scales[ss[c] + per_row - 1])
+                    let q_tail = &q[super::tail_start(n + c, k, n_out, group)..][..k - k8];
+                    super::add_product(sums[0][c], &x[k8..], q_tail, scales[(n + c + 1) * per_row - 1])
                 } else {
                     sums[0][c]
                 };
             }
+        }
+        for n in in_blocks..n_out {
+            let s = &scales[n * per_row..(n + 1) * per_row];
+            out[n] = super::scalar::output(x, &q[n * k..(n + 1) * k], s);
         }
     }
 }
@@ -577,12 +656,12 @@ mod tests {
         let k = 2 * GROUP + 13;
         let (x, q) = (vec![ACTIVATION_LIMIT as i16; 2 * k], vec![-127i8; 3 * k]);
         let (mut s, expected) = (vec![0.0; 6], (k as f32) * (ACTIVATION_LIMIT as f32) * -127.0);
-        scalar::products(&x, &q, &vec![1.0; 3 * groups(k)], k, &mut s);
+        scalar::products(&x, &q, &vec![1.0; 3 * groups(k)], k, false, &mut s);
         assert!(s.iter().all(|&v| ((v - expected) / expected).abs() < 1e-6), "{s:?} vs {expected}");
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         {
             let mut v = vec![0.0; 6];
-            simd::products(&x, &q, &vec![1.0; 3 * groups(k)], k, &mut v);
+            simd::products(&x, &q, &vec![1.0; 3 * groups(k)], k, false, &mut v);
             assert_eq!(s, v);
         }
     }
@@ -598,9 +677,14 @@ mod tests {
             let x = values(rows * k, 11, 1.0);
             let w = values(n * k, 12, 0.1);
             let b = values(n, 13, 1.0);
-            let parts = quantize_matrix(&w, k);
+            let mut parts = quantize_matrix(&w, k);
             let mut out = vec![0.0; rows * n];
             linear_q8(&x, parts.matrix(k), Some(&b), &mut out);
+            let mut packed_out = vec![0.0; rows * n];
+            pack_rows(&mut parts.values, k);
+            parts.packed = true;
+            linear_q8(&x, parts.matrix(k), Some(&b), &mut packed_out);
+            assert_eq!(packed_out, out, "packed ({rows},{k},{n})");
             for r in 0..rows {
                 for j in 0..n {
                     // A weight moves by at most half a step, c · s / 2 ≤ max|w| / 254 (the
@@ -660,11 +744,26 @@ mod tests {
     }
 
     #[test]
+    fn pack_rows_interleaves_groups_of_eight_rows_eight_values_at_a_time() {
+        // 9 rows of k = 10: row r holds 10r + column (as i8). One group of 8 rows: their
+        // values 0–7 side by side, then their 2-value tails; row 8 stays as it was.
+        let mut q: Vec<i8> = (0..90).map(|v| v as i8).collect();
+        pack_rows(&mut q, 10);
+        let mut expected: Vec<i8> = (0..8).flat_map(|r| (0..8).map(move |c| (10 * r + c) as i8)).collect();
+        expected.extend((0..8).flat_map(|r| [10 * r + 8, 10 * r + 9].map(|v| v as i8)));
+        expected.extend(80..90);
+        assert_eq!(q, expected);
+        assert_eq!([0, 7, 8].map(|n| tail_start(n, 10, 9, PACK_ROWS)), [64, 78, 88]);
+        assert_eq!([0, 7, 8].map(|n| row_start(n, 10, PACK_ROWS)), [0, 56, 80]);
+        assert_eq!([0, 7, 8].map(|n| (row_start(n, 10, 1), tail_start(n, 10, 9, 1))), [(0, 8), (70, 78), (80, 88)]);
+    }
+
+    #[test]
     fn a_matrix_has_one_scale_per_128_inputs_of_each_row() {
         assert_eq!((groups(1), groups(128), groups(129), groups(384), groups(1536)), (1, 1, 2, 3, 12));
         let values = [0i8; 24];
         let consistent = |scales: &[f32], column_scales: &[f32], k| {
-            Int8Matrix { values: &values, scales, column_scales, k }.is_consistent()
+            Int8Matrix { values: &values, scales, column_scales, k, packed: false }.is_consistent()
         };
         assert!(consistent(&[1.0; 3], &[], 8) && consistent(&[1.0; 3], &[1.0; 8], 8));
         assert!(
@@ -716,10 +815,16 @@ mod tests {
             let mut xq = Vec::new();
             quantize_activations(&x, k, &parts.column_scales, &mut xq);
             let (mut s, mut v) = (vec![0.0; rows * n], vec![0.0; rows * n]);
-            scalar::products(&xq, &parts.values, &parts.scales, k, &mut s);
-            simd::products(&xq, &parts.values, &parts.scales, k, &mut v);
+            scalar::products(&xq, &parts.values, &parts.scales, k, false, &mut s);
+            simd::products(&xq, &parts.values, &parts.scales, k, false, &mut v);
             assert_eq!(s, v, "({rows},{k},{n}, uneven scales: {uneven})");
             assert!(s.iter().all(|o| o.is_finite() && *o != 0.0));
+            // The packed layout: the same bits from both bodies.
+            pack_rows(&mut parts.values, k);
+            let (mut sp, mut vp) = (vec![0.0; rows * n], vec![0.0; rows * n]);
+            scalar::products(&xq, &parts.values, &parts.scales, k, true, &mut sp);
+            simd::products(&xq, &parts.values, &parts.scales, k, true, &mut vp);
+            assert_eq!((&sp, &vp), (&s, &s), "packed ({rows},{k},{n}, uneven scales: {uneven})");
         }
     }
 
