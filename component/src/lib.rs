@@ -179,7 +179,8 @@ impl Model {
             checkpoint.pack_linear_weights(model_type == "gpt2");
         }
         // int8 (loaded as such or quantized above): the matrices decoding multiplies one row at
-        // a time stream faster packed; encoders' blocks of rows run faster as stored.
+        // a time stream faster packed. Encoders never decode: their blocks of rows run as fast
+        // on rows as stored, so they skip the pass (`quant::pack_rows`).
         match model_type {
             "gpt2" | "gpt_neo" | "gpt_neox" => checkpoint.pack_int8_weights(|_| true),
             "t5" | "mt5" => checkpoint.pack_int8_weights(|name| !name.starts_with("encoder.")),

@@ -273,7 +273,6 @@ impl Checkpoint {
             let values = QuantizedValues::InPlace { start: *start, end: *end };
             bound.push((matrix.into(), QuantizedEntry { values, scales, column_scales, rows, cols, packed: false }));
         }
-
         // `tensors` is sorted and the suffix is shared, so `bound` is sorted by matrix name.
         self.quantized = bound;
         if !self.quantized.is_empty() {
