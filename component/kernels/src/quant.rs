@@ -127,7 +127,7 @@ pub const PACK_ROWS: usize = 8;
 /// rows][8]`, then the rows' `k % 8` tails; the last `n_out % 8` rows stay as they were). A
 /// lone activation row (decoding) then streams each group of weights from memory as one
 /// sequence instead of 8: GPT-2-small's int8 decode matmuls (`gemm_bench`, Zen 1 EPYC,
-/// 2026-12-03) 25–28 → 14–15 ms under wasmtime and 24 → 14 ms in Node 20, against 9.8 GB/s of
+/// 2026-12-03) 24 → 15.5 ms under wasmtime and 22–23 → 14.5 ms in Node 20, against 9.8 GB/s of
 /// streaming bandwidth; `wasmicro bench-generate --int8`, GPT-2-small 34–36 → 46 tokens/s,
 /// t5-small 87 → 137. Blocks of many rows run as fast on it as on rows as stored (GPT-2's
 /// prompt shapes within 1% in `gemm_bench`, Node 20), but packing is a pass over the weights
