@@ -425,20 +425,29 @@ impl Checkpoint {
                 parts.push((name.clone(), "F32", entry.shape.clone(), bytemuck::cast_slice(values)));
             }
         }
-        // The values as files store them, `[rows][cols]` (in memory, decoders' are packed).
+        // The values as files store them, `[rows][cols]`: decoders' are packed in memory and
+        // written from an unpacked copy; the others as they lie.
         let mut matrices = Vec::new();
         for (name, _) in &self.quantized {
             if let Some(m) = self.quantized(name) {
-                let mut values = m.values.to_vec();
-                if m.packed {
-                    crate::kernels::quant::unpack_rows(&mut values, m.k);
-                }
+                let values = if m.packed {
+                    let mut stored = m.values.to_vec();
+                    crate::kernels::quant::unpack_rows(&mut stored, m.k);
+                    alloc::borrow::Cow::Owned(stored)
+                } else {
+                    alloc::borrow::Cow::Borrowed(m.values)
+                };
                 matrices.push((name, m, values));
             }
         }
         for (name, m, values) in &matrices {
             let (rows, cols) = (m.rows(), m.k);
-            parts.push((format!("{name}{INT8_SUFFIX}"), "I8", alloc::vec![rows, cols], bytemuck::cast_slice(values)));
+            parts.push((
+                format!("{name}{INT8_SUFFIX}"),
+                "I8",
+                alloc::vec![rows, cols],
+                bytemuck::cast_slice(&values[..]),
+            ));
             // A matrix may have no rows (the file said so): no division by them, and the
             // shape the reader expects for its (empty) scales.
             let per_row = m.scales.len().checked_div(rows).unwrap_or(crate::kernels::quant::groups(cols));
