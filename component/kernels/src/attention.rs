@@ -8,10 +8,11 @@
 //! horizontal sum per score, a third of the work when the sum is over head_dim = 32: a fifth of
 //! a 256-token MiniLM pass in int8.
 
-use crate::matmul::matmul_kn;
+use crate::matmul::{linear_strided, matmul_kn, matmul_kn_strided};
 use crate::softmax::softmax;
 use alloc::vec::Vec;
 
+#[derive(Clone, Copy)]
 pub struct Attention<'a> {
     pub heads: usize,
     pub head_dim: usize,
@@ -53,6 +54,9 @@ impl Attention<'_> {
         if queries == 0 || keys == 0 {
             return;
         }
+        if queries <= DIRECT_QUERIES {
+            return self.each_query_in_place(q, k, v, out, &mut scratch.scores);
+        }
         let Scratch { q: qh, k_t, v: vh, scores, out: oh } = scratch;
         for h in 0..self.heads {
             gather(q, width, h * d, d, self.scale, qh);
@@ -86,6 +90,36 @@ impl Attention<'_> {
         }
     }
 
+    /// Query by query, reading each head's keys and values where they lie in the rows: no
+    /// per-head gathers, whose `keys · head_dim` scattered stores of Kᵀ cost decoding more
+    /// than the products themselves once the cache is long. The scores are scaled, as
+    /// transformers scales them, rather than the query.
+    fn each_query_in_place(&self, q: &[f32], k: &[f32], v: &[f32], out: &mut [f32], scores: &mut Vec<f32>) {
+        let (d, width) = (self.head_dim, self.heads * self.head_dim);
+        let (queries, keys) = (q.len() / width, k.len() / width);
+        for i in 0..queries {
+            let (first, last) = self.visible(i, queries, keys);
+            for h in 0..self.heads {
+                let at = i * width + h * d;
+                if first == last {
+                    out[at..at + d].fill(0.0);
+                    continue;
+                }
+                // This head's columns of keys first..last: rows `width` apart.
+                let (start, len) = (first * width + h * d, (last - first - 1) * width + d);
+                scores.clear();
+                scores.resize(last - first, 0.0);
+                linear_strided(&q[at..at + d], &k[start..][..len], width, scores);
+                let bias = self.bias.map(|b| &b[(h * queries + i) * keys + first..][..last - first]);
+                for (j, s) in scores.iter_mut().enumerate() {
+                    *s = *s * self.scale + bias.map_or(0.0, |b| b[j]);
+                }
+                softmax(scores);
+                matmul_kn_strided(scores, &v[start..][..len], width, &mut out[at..at + d]);
+            }
+        }
+    }
+
     /// The keys query `i` attends to, as a range.
     fn visible(&self, i: usize, queries: usize, keys: usize) -> (usize, usize) {
         if !self.causal {
@@ -96,6 +130,9 @@ impl Attention<'_> {
         (first, last)
     }
 }
+
+/// Queries up to which attention reads K and V in place: decoding's one per step.
+const DIRECT_QUERIES: usize = 1;
 
 /// Columns `offset..offset + d` of each row, times `scale` (exact when it is 1). Scaling the
 /// queries costs `queries · d` products instead of `queries · keys` on the scores (`ops_bench
@@ -151,14 +188,19 @@ mod tests {
             Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: None },
             Attention { heads, head_dim: d, scale: 0.4, bias: None, causal: true, window: Some(3) },
         ];
-        for attn in &cases {
-            let q = values(4 * heads * d, 1, 1.0);
-            let k = values(7 * heads * d, 2, 1.0);
-            let v = values(7 * heads * d, 3, 1.0);
-            let mut out = vec![0.0; q.len()];
-            attn.run(&q, &k, &v, &mut out, &mut Scratch::default());
-            for (a, b) in out.iter().zip(reference(attn, &q, &k, &v)) {
-                assert!((*a as f64 - b).abs() < 1e-6, "{a} vs {b}");
+        // 4 queries run on gathered heads, 1 (a decoding step) reads K and V in place.
+        for queries in [4, 1] {
+            for attn in &cases {
+                let bias = attn.bias.map(|b| &b[..heads * queries * 7]);
+                let attn = Attention { bias, ..*attn };
+                let q = values(queries * heads * d, 1, 1.0);
+                let k = values(7 * heads * d, 2, 1.0);
+                let v = values(7 * heads * d, 3, 1.0);
+                let mut out = vec![0.0; q.len()];
+                attn.run(&q, &k, &v, &mut out, &mut Scratch::default());
+                for (a, b) in out.iter().zip(reference(&attn, &q, &k, &v)) {
+                    assert!((*a as f64 - b).abs() < 1e-6, "{queries} queries: {a} vs {b}");
+                }
             }
         }
     }

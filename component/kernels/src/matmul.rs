@@ -75,6 +75,38 @@ pub fn linear_packed(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: 
     scalar::linear_packed(x, w, bias, k, out);
 }
 
+/// `out[n] = x · w[n · stride..][..x.len()]`: [`linear`] for one row, without bias, over
+/// weight rows `stride` floats apart. With [`matmul_kn_strided`], what attention runs for a
+/// decoding step: one head's columns of a KV cache's `[keys][heads · head_dim]` rows, read
+/// where they lie.
+pub fn linear_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
+    assert!(strided_rows_fit(out.len(), x.len(), stride, w.len()), "linear_strided: inconsistent shapes");
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd::linear_strided(x, w, stride, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::linear_strided(x, w, stride, out);
+}
+
+/// `out = Σₖ x[k] · w[k · stride..][..out.len()]`: [`matmul_kn`] for one row, without bias,
+/// over weight rows `stride` floats apart.
+pub fn matmul_kn_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
+    assert!(strided_rows_fit(x.len(), out.len(), stride, w.len()), "matmul_kn_strided: inconsistent shapes");
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    // SAFETY: the rows fit, checked above.
+    unsafe {
+        simd::row_kn(x, w, stride, None, out)
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    scalar::matmul_kn_strided(x, w, stride, out);
+}
+
+/// Whether `rows` rows of `len` floats, `stride` apart, lie within `w_len` floats.
+fn strided_rows_fit(rows: usize, len: usize, stride: usize, w_len: usize) -> bool {
+    rows == 0
+        || (len <= stride
+            && (rows - 1).checked_mul(stride).and_then(|s| s.checked_add(len)).is_some_and(|end| end <= w_len))
+}
+
 /// `out[r][n] = Σₖ x[r][k] · w[k][n] + bias[n]` for `w: [k][n_out]` (GPT-2's `Conv1D`).
 pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
     assert!(shapes_agree(x, w, bias, k, out), "matmul_kn: inconsistent shapes");
@@ -141,6 +173,21 @@ pub mod scalar {
         for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
             for (n, (weights, o)) in w.chunks_exact(k).zip(out_row.iter_mut()).enumerate() {
                 *o = super::with_bias(dot(row, weights), bias, n);
+            }
+        }
+    }
+
+    pub fn linear_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
+        for (n, o) in out.iter_mut().enumerate() {
+            *o = dot(x, &w[n * stride..][..x.len()]);
+        }
+    }
+
+    pub fn matmul_kn_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
+        out.fill(0.0);
+        for (kk, &xv) in x.iter().enumerate() {
+            for (o, &wv) in out.iter_mut().zip(&w[kk * stride..]) {
+                *o += xv * wv;
             }
         }
     }
@@ -300,15 +347,17 @@ pub mod simd {
     /// Rows `rows` (a multiple of R) × every output: each group of C weight rows is loaded
     /// once and reused across every row block, so it stays in L1.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn tile<const R: usize, const C: usize>(
         x: &[f32],
         rows: core::ops::Range<usize>,
         w: &[f32],
+        stride: usize,
         bias: Option<&[f32]>,
         k: usize,
+        n_out: usize,
         out: &mut [f32],
     ) {
-        let n_out = w.len() / k;
         let mut n = 0;
         while n < n_out {
             let group = if n + C <= n_out { C } else { 1 };
@@ -316,7 +365,7 @@ pub mod simd {
             while r + R <= rows.end {
                 let xs: [usize; R] = core::array::from_fn(|i| (r + i) * k);
                 if group == C {
-                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * k);
+                    let ws: [usize; C] = core::array::from_fn(|c| (n + c) * stride);
                     // SAFETY: rows r..r+R and outputs n..n+C exist (the caller checked shapes).
                     let sums = unsafe { block::<R, C>(x, xs, w, ws, k) };
                     for i in 0..R {
@@ -326,7 +375,7 @@ pub mod simd {
                     }
                 } else {
                     // SAFETY: as above, for the single output n.
-                    let sums = unsafe { block::<R, 1>(x, xs, w, [n * k], k) };
+                    let sums = unsafe { block::<R, 1>(x, xs, w, [n * stride], k) };
                     for i in 0..R {
                         out[(r + i) * n_out + n] = super::with_bias(sums[i][0], bias, n);
                     }
@@ -404,7 +453,9 @@ pub mod simd {
             start = end;
         }
         for r in full..rows {
-            row_kn(&x[r * k..(r + 1) * k], w, bias, &mut out[r * (w.len() / k)..][..w.len() / k]);
+            let n_out = w.len() / k;
+            // SAFETY: `w` is `[k][n_out]` (the caller checked shapes).
+            unsafe { row_kn(&x[r * k..(r + 1) * k], w, n_out, bias, &mut out[r * n_out..][..n_out]) };
         }
     }
 
@@ -503,16 +554,23 @@ pub mod simd {
 
     /// One row (decoding's shape): `out += x[kk] · w[kk]` row after row, so the weights stream
     /// contiguously from memory and the partial sums stay in L1. Each output still adds its
-    /// products in `kk` order from zero, as the blocked form does.
-    fn row_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+    /// products in `kk` order from zero, as the blocked form does. Weight row `kk` is
+    /// `w[kk · stride..][..out.len()]`.
+    ///
+    /// # Safety
+    /// Those `x.len()` rows lie within `w` (`strided_rows_fit`).
+    #[inline(never)]
+    pub(super) unsafe fn row_kn(x: &[f32], w: &[f32], stride: usize, bias: Option<&[f32]>, out: &mut [f32]) {
         let n_out = out.len();
         let n4 = n_out & !3;
         out.fill(0.0);
         let op = out.as_mut_ptr();
+        // SAFETY (every weight read): row kk + j < x.len() and column < n_out, within `w`.
+        let row = |kk: usize| unsafe { w.as_ptr().add(kk * stride) };
         let mut kk = 0;
         while kk + 4 <= x.len() {
             let xs = [x[kk], x[kk + 1], x[kk + 2], x[kk + 3]].map(|v| f32x4_splat(v));
-            let wr = [kk, kk + 1, kk + 2, kk + 3].map(|i| w[i * n_out..(i + 1) * n_out].as_ptr());
+            let wr = [kk, kk + 1, kk + 2, kk + 3].map(row);
             let mut n = 0;
             while n < n4 {
                 // SAFETY: n + 4 ≤ n4 ≤ n_out, the length of `out` and of each weight row.
@@ -527,15 +585,14 @@ pub mod simd {
             }
             for col in n4..n_out {
                 for j in 0..4 {
-                    out[col] += x[kk + j] * w[(kk + j) * n_out + col];
+                    out[col] += x[kk + j] * unsafe { *wr[j].add(col) };
                 }
             }
             kk += 4;
         }
         for kk in kk..x.len() {
-            let w_row = &w[kk * n_out..(kk + 1) * n_out];
-            for (o, &wv) in out.iter_mut().zip(w_row) {
-                *o += x[kk] * wv;
+            for (col, o) in out.iter_mut().enumerate() {
+                *o += x[kk] * unsafe { *row(kk).add(col) };
             }
         }
         for (n, o) in out.iter_mut().enumerate() {
@@ -544,7 +601,17 @@ pub mod simd {
     }
 
     pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
-        tile::<1, LINEAR_COLS>(x, 0..x.len() / k, w, bias, k, out);
+        linear_rows(x, w, k, bias, k, w.len() / k, out);
+    }
+
+    pub fn linear_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
+        linear_rows(x, w, stride, None, x.len(), out.len(), out);
+    }
+
+    /// Both of the above, one copy of the block in the component.
+    #[inline(never)]
+    fn linear_rows(x: &[f32], w: &[f32], stride: usize, bias: Option<&[f32]>, k: usize, n_out: usize, out: &mut [f32]) {
+        tile::<1, LINEAR_COLS>(x, 0..x.len() / k, w, stride, bias, k, n_out, out);
     }
 
     /// Rows per tile of `linear_packed`: the tile's inputs stay in L2 while the weights
@@ -658,6 +725,36 @@ mod tests {
             linear(&x[r * k..(r + 1) * k], &w, None, k, &mut single);
             assert_eq!(single, batch[r * n..(r + 1) * n]);
         }
+    }
+
+    #[test]
+    fn strided_products_give_the_bits_of_the_same_rows_stored_together() {
+        // Rows of `len` values every `stride`: one head's slice of a KV cache.
+        for (rows, len, stride) in [(1, 1, 1), (7, 32, 96), (13, 64, 64), (9, 37, 40), (5, 3, 11)] {
+            let cache = values((rows - 1) * stride + len, 13, 2.0);
+            let together: Vec<f32> = (0..rows).flat_map(|r| cache[r * stride..][..len].to_vec()).collect();
+            let x = values(len, 14, 2.0);
+            let (mut strided, mut plain) = (vec![0.0; rows], vec![0.0; rows]);
+            linear_strided(&x, &cache, stride, &mut strided);
+            linear(&x, &together, None, len, &mut plain);
+            assert_eq!(strided, plain, "linear ({rows},{len},{stride})");
+            scalar::linear_strided(&x, &cache, stride, &mut strided);
+            assert_eq!(strided, plain, "scalar linear ({rows},{len},{stride})");
+            let p = values(rows, 15, 1.0);
+            let (mut strided, mut plain) = (vec![0.0; len], vec![0.0; len]);
+            matmul_kn_strided(&p, &cache, stride, &mut strided);
+            matmul_kn(&p, &together, None, rows, &mut plain);
+            assert_eq!(strided, plain, "kn ({rows},{len},{stride})");
+            scalar::matmul_kn_strided(&p, &cache, stride, &mut strided);
+            assert_eq!(strided, plain, "scalar kn ({rows},{len},{stride})");
+        }
+    }
+
+    #[test]
+    fn strided_products_refuse_rows_beyond_the_slice() {
+        let w = [0.0f32; 10];
+        assert!(strided_rows_fit(3, 2, 4, 10) && !strided_rows_fit(3, 3, 4, 10) && !strided_rows_fit(2, 5, 4, 10));
+        assert!(strided_rows_fit(0, 99, 1, 0) && !strided_rows_fit(usize::MAX, 1, 2, w.len()));
     }
 
     #[test]
