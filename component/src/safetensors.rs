@@ -545,15 +545,18 @@ fn is_conv1d_weight(name: &str) -> bool {
     !is_embedding_table(name) && !name.ends_with("lm_head.weight")
 }
 
-/// `to[j][i] = from[i][j]` for `from: [rows][cols]`, in tiles of 16 × 16 so that both sides
-/// stay in cache.
+/// `to[j][i] = from[i][j]` for `from: [rows][cols]`, by tiles of 64 rows × 16 columns: each of
+/// a tile's 16 rows of `to` gets 64 contiguous values, one TLB entry per 256 bytes written
+/// where 16 × 16 tiles needed one per 64, while the 64 lines read stay in L1. GPT-2's Conv1D
+/// matrices go through it before int8 quantization; with 16 × 16 tiles it was two thirds of a
+/// GPT-2-small int8 load in Node 20 (~590 of ~900 ms).
 fn transpose_into(from: &[f32], rows: usize, cols: usize, to: &mut [f32]) {
-    const TILE: usize = 16;
-    for i0 in (0..rows).step_by(TILE) {
-        for j0 in (0..cols).step_by(TILE) {
-            for i in i0..(i0 + TILE).min(rows) {
-                for j in j0..(j0 + TILE).min(cols) {
-                    to[j * rows + i] = from[i * cols + j];
+    for i0 in (0..rows).step_by(64) {
+        let i1 = (i0 + 64).min(rows);
+        for j0 in (0..cols).step_by(16) {
+            for j in j0..(j0 + 16).min(cols) {
+                for (i, t) in (i0..i1).zip(&mut to[j * rows + i0..j * rows + i1]) {
+                    *t = from[i * cols + j];
                 }
             }
         }
@@ -892,6 +895,21 @@ pub(crate) mod tests {
         .unwrap();
         int8.pack_linear_weights(false);
         assert!(!int8.is_packed("out.weight"));
+    }
+
+    #[test]
+    fn transpose_into_moves_every_value_across_partial_tiles() {
+        // Shapes beyond, within and across the 64 × 16 tiles.
+        for (rows, cols) in [(1, 1), (3, 5), (64, 16), (70, 35), (130, 17)] {
+            let from: Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
+            let mut to = alloc::vec![-1.0; rows * cols];
+            transpose_into(&from, rows, cols, &mut to);
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(to[j * rows + i], from[i * cols + j], "({rows},{cols}) [{i},{j}]");
+                }
+            }
+        }
     }
 
     #[test]

@@ -144,6 +144,7 @@ const DIRECT_QUERIES: usize = 1;
 /// --tokens 256`: attention 23.0–23.7 → 22.8–23.1 ms in Node 20, 30.7–31.7 → 29.7–30.4 under
 /// wasmtime). The order changes only rounding, within the models' parity tolerances (the
 /// model tests pin it against transformers).
+#[inline(never)]
 fn gather(rows: &[f32], width: usize, offset: usize, d: usize, scale: f32, into: &mut Vec<f32>) {
     into.clear();
     for row in rows.chunks_exact(width) {
