@@ -141,12 +141,7 @@ pub mod scalar {
     pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
         for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
-            out_row.fill(0.0);
-            for (&xv, w_row) in row.iter().zip(w.chunks_exact(n_out)) {
-                for (o, &wv) in out_row.iter_mut().zip(w_row) {
-                    *o += xv * wv;
-                }
-            }
+            matmul_kn_strided(row, w, n_out, out_row);
             for (n, o) in out_row.iter_mut().enumerate() {
                 *o = super::with_bias(*o, bias, n);
             }
@@ -171,8 +166,9 @@ pub mod scalar {
     pub fn linear(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
         for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
-            for (n, (weights, o)) in w.chunks_exact(k).zip(out_row.iter_mut()).enumerate() {
-                *o = super::with_bias(dot(row, weights), bias, n);
+            linear_strided(row, w, k, out_row);
+            for (n, o) in out_row.iter_mut().enumerate() {
+                *o = super::with_bias(*o, bias, n);
             }
         }
     }
