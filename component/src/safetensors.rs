@@ -545,19 +545,17 @@ fn is_conv1d_weight(name: &str) -> bool {
     !is_embedding_table(name) && !name.ends_with("lm_head.weight")
 }
 
-/// `to[j][i] = from[i][j]` for `from: [rows][cols]`, by tiles of 64 rows × 16 columns: each of
-/// a tile's 16 rows of `to` gets 64 contiguous values, one TLB entry per 256 bytes written
-/// where 16 × 16 tiles needed one per 64, while the 64 lines read stay in L1. GPT-2's Conv1D
-/// matrices go through it before int8 quantization; with 16 × 16 tiles it was two thirds of a
-/// GPT-2-small int8 load in Node 20 (~590 of ~900 ms).
+/// `to[j][i] = from[i][j]` for `from: [rows][cols]`, by bands of 64 rows: each row of `to` gets
+/// 64 contiguous values at a time, one TLB entry per 256 bytes written where 16 × 16 tiles
+/// needed one per 64, while the band's 64 lines read (16 columns each) stay in L1 for the next
+/// 15 columns. GPT-2's Conv1D matrices go through it before int8 quantization; with 16 × 16
+/// tiles it was two thirds of a GPT-2-small int8 load in Node 20 (~590 of ~900 ms).
 fn transpose_into(from: &[f32], rows: usize, cols: usize, to: &mut [f32]) {
     for i0 in (0..rows).step_by(64) {
         let i1 = (i0 + 64).min(rows);
-        for j0 in (0..cols).step_by(16) {
-            for j in j0..(j0 + 16).min(cols) {
-                for (i, t) in (i0..i1).zip(&mut to[j * rows + i0..j * rows + i1]) {
-                    *t = from[i * cols + j];
-                }
+        for j in 0..cols {
+            for (i, t) in (i0..i1).zip(&mut to[j * rows + i0..j * rows + i1]) {
+                *t = from[i * cols + j];
             }
         }
     }
@@ -898,8 +896,8 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn transpose_into_moves_every_value_across_partial_tiles() {
-        // Shapes beyond, within and across the 64 × 16 tiles.
+    fn transpose_into_moves_every_value_across_partial_bands() {
+        // Shapes within one band of 64 rows, filling one, and across bands.
         for (rows, cols) in [(1, 1), (3, 5), (64, 16), (70, 35), (130, 17)] {
             let from: Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
             let mut to = alloc::vec![-1.0; rows * cols];
