@@ -26,6 +26,8 @@ pub mod tokenizers;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+mod heap;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128", not(test)))]
 mod runtime;
 

@@ -2,83 +2,70 @@
 //!
 //! On wasm32 the component is `no_std` (`alloc` only). std for wasm32-wasip2 costs ~23 KB of
 //! the component for things it never needs: the panic hook with its message formatting, the
-//! stderr writer and the WASI imports behind them. Nothing else changes:
+//! stderr writer and the WASI imports behind them. In their place:
 //!
 //! - A panic traps, as `panic = "abort"` did after printing its message to a stderr no host
 //!   shows. None is reachable from input by design (see `bindings.rs`).
-//! - The allocator is the one std's `System` used, wasi-libc's `malloc`, called exactly as std
-//!   calls it, so memory use is unchanged (the weights `Vec` is not rounded up).
+//! - The allocator is `heap.rs`'s, in place of the wasi-libc `malloc` std used (`heap.rs`
+//!   says why).
 //! - `cabi_realloc`, the canonical ABI's allocation export, which std exported before.
 
+use crate::heap::{Heap, Memory, WASM_PAGE};
 use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+// wasi-libc still provides `memcpy`, `memset` and `memcmp` (its `malloc` goes unused and is
+// left out by the linker).
 #[link(name = "c")]
-unsafe extern "C" {
-    fn malloc(size: usize) -> *mut u8;
-    fn calloc(count: usize, size: usize) -> *mut u8;
-    fn aligned_alloc(align: usize, size: usize) -> *mut u8;
-    fn realloc(ptr: *mut u8, size: usize) -> *mut u8;
-    fn free(ptr: *mut u8);
+unsafe extern "C" {}
+
+/// Linear memory 0, the one the component has.
+struct LinearMemory;
+
+impl Memory for LinearMemory {
+    fn base(&self) -> usize {
+        unsafe extern "C" {
+            static __heap_base: u8;
+        }
+        core::ptr::addr_of!(__heap_base) as usize
+    }
+
+    fn end(&self) -> usize {
+        core::arch::wasm32::memory_size(0) * WASM_PAGE
+    }
+
+    fn grow(&mut self, pages: usize) -> bool {
+        // Below 4 GiB, so that `end` stays an address.
+        core::arch::wasm32::memory_size(0) + pages < 1 << 16 && core::arch::wasm32::memory_grow(0, pages) != usize::MAX
+    }
 }
 
-/// The alignment wasi-libc's `malloc` guarantees, as std assumes it for wasm32.
-const MIN_ALIGN: usize = 8;
+struct Allocator(UnsafeCell<Heap<LinearMemory>>);
 
-/// std's `System` for WASI, restated.
-struct System;
+// SAFETY: an instance runs one thread.
+unsafe impl Sync for Allocator {}
 
-unsafe impl GlobalAlloc for System {
+unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe {
-            if layout.align() <= MIN_ALIGN && layout.align() <= layout.size() {
-                malloc(layout.size())
-            } else {
-                aligned_alloc(layout.align(), layout.size())
-            }
-        }
+        unsafe { (*self.0.get()).alloc(layout.size(), layout.align()) }
     }
 
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        unsafe {
-            if layout.align() <= MIN_ALIGN && layout.align() <= layout.size() {
-                calloc(layout.size(), 1)
-            } else {
-                let ptr = self.alloc(layout);
-                if !ptr.is_null() {
-                    core::ptr::write_bytes(ptr, 0, layout.size());
-                }
-                ptr
-            }
-        }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        unsafe { free(ptr) }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { (*self.0.get()).dealloc(ptr, layout.size(), layout.align()) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        unsafe {
-            if layout.align() <= MIN_ALIGN && layout.align() <= new_size {
-                realloc(ptr, new_size)
-            } else {
-                let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-                if !new.is_null() {
-                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                    free(ptr);
-                }
-                new
-            }
-        }
+        unsafe { (*self.0.get()).realloc(ptr, layout.size(), layout.align(), new_size) }
     }
 }
 
 #[global_allocator]
-static ALLOCATOR: System = System;
+static ALLOCATOR: Allocator = Allocator(UnsafeCell::new(Heap::new(LinearMemory)));
 
 /// The canonical ABI's allocator: the host calls it to place arguments (a model's files) in
 /// linear memory. Same contract and body as std's and wit-bindgen's.
