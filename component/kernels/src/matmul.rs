@@ -87,17 +87,25 @@ pub fn linear_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
     scalar::linear_strided(x, w, stride, out);
 }
 
-/// `out = Σₖ x[k] · w[k · stride..][..out.len()]`: [`matmul_kn`] for one row, without bias,
-/// over weight rows `stride` floats apart.
-pub fn matmul_kn_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
-    assert!(strided_rows_fit(x.len(), out.len(), stride, w.len()), "matmul_kn_strided: inconsistent shapes");
+/// `out[r] = Σₖ x[r][k] · w[k · stride..][..n]` for `x: [rows][k]` and `out: [rows][n]`:
+/// [`matmul_kn`] without bias over the first `n` columns of weight rows `stride` floats apart.
+/// Attention's products: for a decoding step, P·V over one head's columns of the KV cache's
+/// values (one row); for a causal prompt, a block of queries against only the keys they see
+/// (`n` of Kᵀ's `stride` columns).
+pub fn matmul_kn_strided(x: &[f32], k: usize, w: &[f32], stride: usize, out: &mut [f32]) {
+    let rows = x.len().checked_div(k).unwrap_or(0);
+    let n = out.len().checked_div(rows).unwrap_or(0);
+    assert!(
+        rows > 0 && x.len() == rows * k && out.len() == rows * n && strided_rows_fit(k, n, stride, w.len()),
+        "matmul_kn_strided: inconsistent shapes"
+    );
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     // SAFETY: the rows fit, checked above.
     unsafe {
-        simd::row_kn(x, w, stride, None, out)
+        simd::matmul_kn(x, w, stride, None, k, out)
     };
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    scalar::matmul_kn_strided(x, w, stride, out);
+    scalar::matmul_kn_strided(x, k, w, stride, out);
 }
 
 /// Whether `rows` rows of `len` floats, `stride` apart, lie within `w_len` floats.
@@ -111,7 +119,10 @@ fn strided_rows_fit(rows: usize, len: usize, stride: usize, w_len: usize) -> boo
 pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
     assert!(shapes_agree(x, w, bias, k, out), "matmul_kn: inconsistent shapes");
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    simd::matmul_kn(x, w, bias, k, out);
+    // SAFETY: `w` is `[k][n_out]`, checked above.
+    unsafe {
+        simd::matmul_kn(x, w, w.len() / k, bias, k, out)
+    };
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     scalar::matmul_kn(x, w, bias, k, out);
 }
@@ -140,8 +151,8 @@ fn with_bias(sum: f32, bias: Option<&[f32]>, n: usize) -> f32 {
 pub mod scalar {
     pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let n_out = w.len() / k;
-        for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n_out)) {
-            matmul_kn_strided(row, w, n_out, out_row);
+        matmul_kn_strided(x, k, w, n_out, out);
+        for out_row in out.chunks_exact_mut(n_out) {
             for (n, o) in out_row.iter_mut().enumerate() {
                 *o = super::with_bias(*o, bias, n);
             }
@@ -179,11 +190,14 @@ pub mod scalar {
         }
     }
 
-    pub fn matmul_kn_strided(x: &[f32], w: &[f32], stride: usize, out: &mut [f32]) {
-        out.fill(0.0);
-        for (kk, &xv) in x.iter().enumerate() {
-            for (o, &wv) in out.iter_mut().zip(&w[kk * stride..]) {
-                *o += xv * wv;
+    pub fn matmul_kn_strided(x: &[f32], k: usize, w: &[f32], stride: usize, out: &mut [f32]) {
+        let n = out.len() / (x.len() / k);
+        for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+            out_row.fill(0.0);
+            for (kk, &xv) in row.iter().enumerate() {
+                for (o, &wv) in out_row.iter_mut().zip(&w[kk * stride..]) {
+                    *o += xv * wv;
+                }
             }
         }
     }
@@ -389,13 +403,13 @@ pub mod simd {
     /// instead of one per row and one for the weights.
     ///
     /// # Safety
-    /// `xi` holds `R · steps` values; `w` holds `steps` rows of `n_out` floats, of which the
-    /// first `4 · C` are read.
+    /// `xi` holds `R · steps` values; `w` holds `steps` rows `stride` floats apart, of which the
+    /// first `4 · C` floats are read.
     #[inline(always)]
     unsafe fn block_kn<const R: usize, const C: usize>(
         xi: *const f32,
         w: *const f32,
-        n_out: usize,
+        stride: usize,
         steps: usize,
         mut acc: [[v128; C]; R],
     ) -> [[v128; C]; R] {
@@ -412,7 +426,7 @@ pub mod simd {
                 }
             }
             xp = unsafe { xp.add(R) };
-            wp = unsafe { wp.add(n_out) };
+            wp = unsafe { wp.add(stride) };
         }
         acc
     }
@@ -431,8 +445,13 @@ pub mod simd {
     /// across the tile's row blocks even for GPT-2's 3,072-wide inner dimension.
     const KN_K_CHUNK: usize = 256;
 
-    pub fn matmul_kn(x: &[f32], w: &[f32], bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
+    /// `out: [rows][n_out]` from the first `n_out` columns of `w`'s `k` rows, `stride` apart.
+    ///
+    /// # Safety
+    /// Those rows lie within `w` (`strided_rows_fit`), and `x` is `[rows][k]`.
+    pub unsafe fn matmul_kn(x: &[f32], w: &[f32], stride: usize, bias: Option<&[f32]>, k: usize, out: &mut [f32]) {
         let rows = x.len() / k;
+        let n_out = out.len().checked_div(rows).unwrap_or(0);
         let full = rows - rows % KN_BLOCK_ROWS;
         let mut xi = alloc::vec::Vec::with_capacity(KN_TILE_ROWS.min(full) * k);
         let mut start = 0;
@@ -445,13 +464,12 @@ pub mod simd {
                 let (a, b) = pair.split_at(k);
                 xi.extend(a.iter().zip(b).flat_map(|(&a, &b)| [a, b]));
             }
-            strips_kn(&xi, start..end, w, bias, k, out);
+            strips_kn(&xi, start..end, w, stride, n_out, bias, k, out);
             start = end;
         }
         for r in full..rows {
-            let n_out = w.len() / k;
-            // SAFETY: `w` is `[k][n_out]` (the caller checked shapes).
-            unsafe { row_kn(&x[r * k..(r + 1) * k], w, n_out, bias, &mut out[r * n_out..][..n_out]) };
+            // SAFETY: as for the caller.
+            unsafe { row_kn(&x[r * k..(r + 1) * k], w, stride, bias, &mut out[r * n_out..][..n_out]) };
         }
     }
 
@@ -461,15 +479,17 @@ pub mod simd {
     /// order from zero. Columns beyond the last strip of `4 · KN_VECS` go one vector at a
     /// time (attention's score rows are as long as the text), the last `n_out % 4` one lane
     /// at a time.
+    #[allow(clippy::too_many_arguments)]
     fn strips_kn(
         xi: &[f32],
         rows: core::ops::Range<usize>,
         w: &[f32],
+        stride: usize,
+        n_out: usize,
         bias: Option<&[f32]>,
         k: usize,
         out: &mut [f32],
     ) {
-        let n_out = w.len() / k;
         let in_strips = n_out - n_out % (4 * KN_VECS);
         let in_vectors = n_out & !3;
         let mut k0 = 0;
@@ -479,10 +499,21 @@ pub mod simd {
             let mut n = 0;
             while n < in_vectors {
                 if n < in_strips {
-                    strip_kn::<KN_VECS>(xi, rows.clone(), w, n, ks.clone(), bias.filter(|_| last), k, out);
+                    strip_kn::<KN_VECS>(
+                        xi,
+                        rows.clone(),
+                        w,
+                        stride,
+                        n_out,
+                        n,
+                        ks.clone(),
+                        bias.filter(|_| last),
+                        k,
+                        out,
+                    );
                     n += 4 * KN_VECS;
                 } else {
-                    strip_kn::<1>(xi, rows.clone(), w, n, ks.clone(), bias.filter(|_| last), k, out);
+                    strip_kn::<1>(xi, rows.clone(), w, stride, n_out, n, ks.clone(), bias.filter(|_| last), k, out);
                     n += 4;
                 }
             }
@@ -492,7 +523,7 @@ pub mod simd {
             for r in rows.clone() {
                 let mut sum = 0.0f32;
                 for kk in 0..k {
-                    sum += xi_at(xi, r - rows.start, kk, k) * w[kk * n_out + col];
+                    sum += xi_at(xi, r - rows.start, kk, k) * w[kk * stride + col];
                 }
                 out[r * n_out + col] = super::with_bias(sum, bias, col);
             }
@@ -515,13 +546,14 @@ pub mod simd {
         xi: &[f32],
         rows: core::ops::Range<usize>,
         w: &[f32],
+        stride: usize,
+        n_out: usize,
         n: usize,
         ks: core::ops::Range<usize>,
         bias: Option<&[f32]>,
         k: usize,
         out: &mut [f32],
     ) {
-        let n_out = w.len() / k;
         for r0 in rows.clone().step_by(KN_BLOCK_ROWS) {
             let at = |r: usize, c: usize| (r0 + r) * n_out + n + 4 * c;
             let init: [[v128; C]; KN_BLOCK_ROWS] = core::array::from_fn(|r| {
@@ -530,11 +562,11 @@ pub mod simd {
                 )
             });
             let block_xi = &xi[(r0 - rows.start) * k + ks.start * KN_BLOCK_ROWS..][..ks.len() * KN_BLOCK_ROWS];
-            let block_w = &w[ks.start * n_out + n..][..(ks.len() - 1) * n_out + 4 * C];
-            // SAFETY: `block_xi` holds KN_BLOCK_ROWS · |ks| values and `block_w` |ks| rows of
-            // n_out floats, the last cut after the block's 4 · C columns.
+            let block_w = &w[ks.start * stride + n..][..(ks.len() - 1) * stride + 4 * C];
+            // SAFETY: `block_xi` holds KN_BLOCK_ROWS · |ks| values and `block_w` |ks| rows
+            // `stride` apart, the last cut after the block's 4 · C columns.
             let acc =
-                unsafe { block_kn::<KN_BLOCK_ROWS, C>(block_xi.as_ptr(), block_w.as_ptr(), n_out, ks.len(), init) };
+                unsafe { block_kn::<KN_BLOCK_ROWS, C>(block_xi.as_ptr(), block_w.as_ptr(), stride, ks.len(), init) };
             for (r, row) in acc.iter().enumerate() {
                 for (c, &v) in row.iter().enumerate() {
                     let col = n + 4 * c;
@@ -736,13 +768,17 @@ mod tests {
             assert_eq!(strided, plain, "linear ({rows},{len},{stride})");
             scalar::linear_strided(&x, &cache, stride, &mut strided);
             assert_eq!(strided, plain, "scalar linear ({rows},{len},{stride})");
-            let p = values(rows, 15, 1.0);
-            let (mut strided, mut plain) = (vec![0.0; len], vec![0.0; len]);
-            matmul_kn_strided(&p, &cache, stride, &mut strided);
-            matmul_kn(&p, &together, None, rows, &mut plain);
-            assert_eq!(strided, plain, "kn ({rows},{len},{stride})");
-            scalar::matmul_kn_strided(&p, &cache, stride, &mut strided);
-            assert_eq!(strided, plain, "scalar kn ({rows},{len},{stride})");
+            // One row of P (decoding), and 5 (a causal prompt's block: the blocks and the
+            // lone row of `matmul_kn`).
+            for p_rows in [1, 5] {
+                let p = values(p_rows * rows, 15, 1.0);
+                let (mut strided, mut plain) = (vec![0.0; p_rows * len], vec![0.0; p_rows * len]);
+                matmul_kn_strided(&p, rows, &cache, stride, &mut strided);
+                matmul_kn(&p, &together, None, rows, &mut plain);
+                assert_eq!(strided, plain, "kn {p_rows} × ({rows},{len},{stride})");
+                scalar::matmul_kn_strided(&p, rows, &cache, stride, &mut strided);
+                assert_eq!(strided, plain, "scalar kn {p_rows} × ({rows},{len},{stride})");
+            }
         }
     }
 
@@ -839,7 +875,8 @@ mod tests {
             simd::linear(&x, &w, Some(&b), k, &mut v);
             assert_eq!(s, v, "({rows},{k},{n})");
             scalar::matmul_kn(&x, &w, Some(&b), k, &mut s);
-            simd::matmul_kn(&x, &w, Some(&b), k, &mut v);
+            // SAFETY: `w` is `[k][n]`.
+            unsafe { simd::matmul_kn(&x, &w, n, Some(&b), k, &mut v) };
             assert_eq!(s, v, "kn ({rows},{k},{n})");
             let mut packed = w.clone();
             pack_rows(&mut packed, k);
