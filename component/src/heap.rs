@@ -22,8 +22,9 @@
 //!
 //! One instance runs one thread: the heap is a plain `struct` behind an `UnsafeCell`.
 
-/// Large blocks' unit and alignment.
-pub const PAGE: usize = 2048;
+/// Large blocks' unit and alignment: the largest small class, so that runs cut at it keep every
+/// small block aligned to its size, and a large block wastes less than 2 KB.
+pub const PAGE: usize = MAX_SMALL;
 /// The largest small block (classes 16, 32, …, 2048 bytes).
 pub const MAX_SMALL: usize = 2048;
 /// Bytes taken from the large blocks to refill a class's list.
