@@ -154,6 +154,10 @@ enum Command {
         /// Quantize the weights to int8 at load.
         #[arg(long)]
         int8: bool,
+        /// Instead of timing, write the random checkpoint's files to this directory (for other
+        /// benchmarks, e.g. jco-bindings/bench/packages-ab.mjs --model DIR --load-only).
+        #[arg(long)]
+        save_model: Option<PathBuf>,
     },
     /// Write an int8 copy of a model directory (weights quantized per group of 128 inputs).
     Quantize {
@@ -447,8 +451,8 @@ fn run(command: Command) -> Result<(), String> {
             serve::bench_serve(args, dir)?
         }
         Command::Bench { model, sentences, repeat } => bench(&model, sentences, repeat.max(1))?,
-        Command::BenchGenerate { shape, prompt_tokens, new_tokens, int8 } => {
-            bench_generate(&shape, prompt_tokens, new_tokens, int8)?
+        Command::BenchGenerate { shape, prompt_tokens, new_tokens, int8, save_model } => {
+            bench_generate(&shape, prompt_tokens, new_tokens, int8, save_model)?
         }
     }
     Ok(())
@@ -534,13 +538,28 @@ fn best_of_prepared<I, T>(
     last.map(|v| (best, v)).ok_or_else(|| "nothing was measured".to_owned())
 }
 
-fn bench_generate(shape: &str, prompt_tokens: usize, new_tokens: u32, int8: bool) -> Result<(), String> {
+fn bench_generate(
+    shape: &str,
+    prompt_tokens: usize,
+    new_tokens: u32,
+    int8: bool,
+    save_model: Option<PathBuf>,
+) -> Result<(), String> {
     let (files, prompt) = match shape {
         // One token per byte / per letter with these synthetic tokenizers.
         "gpt2-small" => (synthetic::gpt2_small(), "a".repeat(prompt_tokens)),
         "t5-small" => (synthetic::t5_small(), "a".repeat(prompt_tokens.saturating_sub(2))),
         other => return Err(format!("unknown shape '{other}' (gpt2-small or t5-small)")),
     };
+    if let Some(dir) = save_model {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for (name, bytes) in &files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        println!("wrote the {shape} checkpoint's {} files to {}", files.len(), dir.display());
+        return Ok(());
+    }
     let file_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let engine = Engine::new().map_err(|e| e.to_string())?;
     let start = Instant::now();

@@ -14,6 +14,8 @@
 // (run in jco-bindings/; the components are what `cargo build -p wasmicro-host` writes to
 // target/component/ at that commit), then, from jco-bindings/bench:
 //   node packages-ab.mjs /tmp/pkg-a .. [--load '{"weights":"int8"}'] [--rounds 10] [--model DIR]
+// `--load-only` times the load alone (no embedding check): for generation models, whose load
+// (packing, int8 quantization) is what a change to it moves.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,12 +33,17 @@ const args = {
   rounds: 10,
   model: join(homedir(), '.cache', 'wasmicro', 'models', 'all-MiniLM-L6-v2'),
   sentences: resolve(here, '../../fixtures/bench_sentences.txt'),
+  loadOnly: false,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const flag = argv[i];
   if (!flag.startsWith('--')) {
     positional.push(flag);
+    continue;
+  }
+  if (flag === '--load-only') {
+    args.loadOnly = true;
     continue;
   }
   const value = argv[++i];
@@ -46,7 +53,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (flag === '--model') args.model = value;
   else fail(`unknown option ${flag}`);
 }
-if (positional.length !== 2) fail('usage: node packages-ab.mjs PACKAGE_A PACKAGE_B [--load JSON] [--rounds N] [--model DIR]');
+if (positional.length !== 2) fail('usage: node packages-ab.mjs PACKAGE_A PACKAGE_B [--load JSON] [--rounds N] [--model DIR] [--load-only]');
 if (!Number.isInteger(args.rounds) || args.rounds < 1) fail('--rounds: expected a positive integer');
 
 const builds = await Promise.all(
@@ -59,13 +66,14 @@ const builds = await Promise.all(
 const sentences = readFileSync(args.sentences, 'utf8').split('\n').filter(Boolean);
 const long = sentences.join(' ');
 const files = await builds[0].wasmicro.readModelDir(args.model);
-for (const build of builds) build.model = await build.wasmicro.load(files, args.load);
-
-const [a, b] = builds.map((build) => build.model.embed(long));
-const maxDiff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 console.log(`${args.model}, load options ${JSON.stringify(args.load)}, ${args.rounds} rounds`);
 console.log(`A: ${builds[0].dir}\nB: ${builds[1].dir}`);
-console.log(`256-token text, max |A - B| over the embedding: ${maxDiff}`);
+if (!args.loadOnly) {
+  for (const build of builds) build.model = await build.wasmicro.load(files, args.load);
+  const [a, b] = builds.map((build) => build.model.embed(long));
+  const maxDiff = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  console.log(`256-token text, max |A - B| over the embedding: ${maxDiff}`);
+}
 
 const cases = {
   'sentences one at a time (ms)': async (build) => {
@@ -75,6 +83,7 @@ const cases = {
   '256-token text (ms)': async (build) => build.model.embed(long),
   'load from bytes in memory (ms)': async (build) => (await build.wasmicro.load(files, args.load)).dispose(),
 };
+if (args.loadOnly) for (const name of Object.keys(cases).slice(0, 3)) delete cases[name];
 const times = new Map();
 for (const [name, run] of Object.entries(cases)) {
   for (const build of builds) {
