@@ -211,7 +211,8 @@ pub mod scalar {
     }
 
     pub fn matmul_kn_strided(x: &[f32], k: usize, w: &[f32], stride: usize, out: &mut [f32]) {
-        let n = out.len() / (x.len() / k);
+        // No rows (an empty batch through `matmul_kn`): nothing to compute.
+        let Some(n) = out.len().checked_div(x.len() / k) else { return };
         for (row, out_row) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
             out_row.fill(0.0);
             for (kk, &xv) in row.iter().enumerate() {
@@ -800,6 +801,13 @@ mod tests {
                 assert_eq!(strided, plain, "scalar kn {p_rows} × ({rows},{len},{stride})");
             }
         }
+    }
+
+    #[test]
+    fn a_product_of_no_rows_is_empty_in_both_bodies() {
+        let w = values(3 * 4, 16, 1.0);
+        matmul_kn(&[], &w, None, 3, &mut []);
+        scalar::matmul_kn(&[], &w, None, 3, &mut []);
     }
 
     #[test]
