@@ -478,8 +478,9 @@ pub mod simd {
         let mut start = 0;
         while start < full {
             let end = (start + KN_TILE_ROWS).min(full);
-            // Not `crate::interleave_rows(.., 2, 1)`: its one-value slices made MiniLM's
-            // attention at 256 tokens 8× slower (33 → 259 ms, `ops_bench`).
+            // Interleaved here, into one buffer for every tile (when `crate::interleave_rows`
+            // copied slices of a length known at run time, its one-value pieces made MiniLM's
+            // attention at 256 tokens 8× slower: 33 → 259 ms, `ops_bench`).
             xi.clear();
             for pair in x[start * k..end * k].chunks_exact(KN_BLOCK_ROWS * k) {
                 let (a, b) = pair.split_at(k);
@@ -680,7 +681,7 @@ pub mod simd {
         let (rows, n_out, k4) = (x.len() / k, w.len() / k, k & !3);
         let packed = n_out - n_out % super::PACK_ROWS;
         let pairs = rows - rows % 2;
-        let xi = crate::interleave_rows(x, pairs, k, 2, 4);
+        let xi = crate::interleave_rows::<_, 4>(x, pairs, k, 2);
         let mut start = 0;
         while start < rows {
             let end = (start + TILE_ROWS).min(pairs);

@@ -578,8 +578,11 @@ pub mod simd {
     /// made it ~15% slower; f32 reads its weights as one stream instead, `linear_packed`.)
     const BLOCK_ROWS: usize = 4;
     const BLOCK_COLS: usize = 2;
-    /// Rows per tile, as in `matmul::simd::linear_packed`.
-    const TILE_ROWS: usize = 16;
+    /// Rows per tile, as in `matmul::simd::linear_packed` (whose notes say why 32): with 16, a
+    /// sentence of 17–32 tokens streamed each matrix twice; `gemm_bench`'s MiniLM pass of 19
+    /// rows with weights from memory took 14.2–14.6 ms instead of 13.9–14.1, and GPT-2's
+    /// 64-token c_fc 9.55–9.59 ms instead of 9.26–9.32 (Node 20, Zen 1 EPYC, alternating).
+    const TILE_ROWS: usize = 32;
     /// Weight rows per block of a lone activation row: a packed group, or 8 rows as stored.
     /// With rows as stored and weights from memory (gemm_bench's GPT-2-small int8 decode pass,
     /// 2026-12-02, Xeon), one weight row at a time took 22–25 ms under wasmtime and 24 ms in
@@ -603,7 +606,7 @@ pub mod simd {
         } else {
             (x, rows - rows % BLOCK_ROWS)
         };
-        let xi = crate::interleave_rows(x, full, k, BLOCK_ROWS, 8);
+        let xi = crate::interleave_rows::<_, 8>(x, full, k, BLOCK_ROWS);
         let mut start = 0;
         while start < full {
             let end = (start + TILE_ROWS).min(full);
