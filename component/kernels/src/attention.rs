@@ -66,14 +66,19 @@ impl Attention<'_> {
             return self.each_query_in_place(q, k, v, out, &mut scratch.scores);
         }
         let Scratch { q: qh, k_t, v: vh, scores, out: oh } = scratch;
+        // Kᵀ's rows and V's columns of keys padded with zeros to whole vectors: the score
+        // products then have no last columns to take one lane at a time (3 of a 19-token
+        // sentence's 19), and the padding's scores, zeroed, add exact zeros to P·V.
+        let padded = keys.next_multiple_of(4);
         for h in 0..self.heads {
             gather(q, width, h * d, d, self.scale, qh);
             gather(v, width, h * d, d, 1.0, vh);
+            vh.resize(padded * d, 0.0);
             k_t.clear();
-            k_t.resize(d * keys, 0.0);
+            k_t.resize(d * padded, 0.0);
             for (j, row) in k.chunks_exact(width).enumerate() {
                 for (t, &value) in row[h * d..(h + 1) * d].iter().enumerate() {
-                    k_t[t * keys + j] = value;
+                    k_t[t * padded + j] = value;
                 }
             }
             oh.clear();
@@ -84,10 +89,11 @@ impl Attention<'_> {
             for i0 in (0..queries).step_by(block) {
                 let i1 = (i0 + block).min(queries);
                 let seen = self.visible(i1 - 1, queries, keys).1;
+                let columns = seen.next_multiple_of(4);
                 scores.clear();
-                scores.resize((i1 - i0) * seen, 0.0);
-                matmul_kn_strided(&qh[i0 * d..i1 * d], d, k_t, keys, scores);
-                for (i, row) in (i0..).zip(scores.chunks_exact_mut(seen)) {
+                scores.resize((i1 - i0) * columns, 0.0);
+                matmul_kn_strided(&qh[i0 * d..i1 * d], d, k_t, padded, scores);
+                for (i, row) in (i0..).zip(scores.chunks_exact_mut(columns)) {
                     if let Some(bias) = self.bias {
                         let bias_row = &bias[(h * queries + i) * keys..][..seen];
                         row.iter_mut().zip(bias_row).for_each(|(s, b)| *s += b);
@@ -97,7 +103,7 @@ impl Attention<'_> {
                     row[last..].fill(0.0);
                     softmax(&mut row[first..last]);
                 }
-                matmul_kn(scores, &vh[..seen * d], None, seen, &mut oh[i0 * d..i1 * d]);
+                matmul_kn(scores, &vh[..columns * d], None, columns, &mut oh[i0 * d..i1 * d]);
             }
             for (dst, src) in out.chunks_exact_mut(width).zip(oh.chunks_exact(d)) {
                 dst[h * d..(h + 1) * d].copy_from_slice(src);
