@@ -66,9 +66,9 @@ impl Attention<'_> {
             return self.each_query_in_place(q, k, v, out, &mut scratch.scores);
         }
         let Scratch { q: qh, k_t, v: vh, scores, out: oh } = scratch;
-        // Kᵀ's rows and V's columns of keys padded with zeros to whole vectors: the score
-        // products then have no last columns to take one lane at a time (3 of a 19-token
-        // sentence's 19), and the padding's scores, zeroed, add exact zeros to P·V.
+        // The keys padded with zeros to a multiple of 4 (each row of Kᵀ, and V's rows): the
+        // score products then have no last columns to take one lane at a time (3 of a
+        // 19-token sentence's 19), and the padding's scores, zeroed, add exact zeros to P·V.
         let padded = keys.next_multiple_of(4);
         for h in 0..self.heads {
             gather(q, width, h * d, d, self.scale, qh);
