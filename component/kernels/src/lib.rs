@@ -35,8 +35,9 @@ pub fn add_in_place(x: &mut [f32], residual: &[f32]) {
 /// The pieces are copied as arrays of a size known when compiling. Copied as slices of a
 /// length known only at run time, whether each 16-byte piece became a `memory.copy` (which
 /// V8 runs as a call into the engine) depended on the build: the component's own profile ran
-/// as fast either way, but `gemm_bench --release` spent ~70 µs of a 23 × 384 × 384 product interleaving, as long as
-/// 85 of its 384 outputs (Node 20, Zen 1 EPYC), which understated the kernels' efficiency.
+/// as fast either way, but `gemm_bench --release` spent ~70 µs of a 23 × 384 × 384 product
+/// interleaving, as long as 85 of its 384 outputs (Node 20, Zen 1 EPYC), which understated
+/// the kernels' efficiency.
 pub fn interleave_rows<T: Copy + Default, const WIDTH: usize>(
     x: &[T],
     rows: usize,

@@ -478,9 +478,10 @@ pub mod simd {
         let mut start = 0;
         while start < full {
             let end = (start + KN_TILE_ROWS).min(full);
-            // Interleaved here, into one buffer for every tile (when `crate::interleave_rows`
-            // copied slices of a length known at run time, its one-value pieces made MiniLM's
-            // attention at 256 tokens 8× slower: 33 → 259 ms, `ops_bench`).
+            // Interleaved here, into one buffer for every tile, rather than by
+            // `crate::interleave_rows::<_, 1>`: with its one-value pieces attention took
+            // 54–57 ms instead of 47–48 at 256 tokens and 0.70 instead of 0.59–0.60 at 19
+            // (`ops_bench`, Node 20, 2026-12-03; copied as slices, as it did before, 8× slower).
             xi.clear();
             for pair in x[start * k..end * k].chunks_exact(KN_BLOCK_ROWS * k) {
                 let (a, b) = pair.split_at(k);
