@@ -2,33 +2,40 @@
 
 use crate::math;
 
+/// For classification heads' few labels; attention takes [`exponentials`] and divides its
+/// outputs instead.
 pub fn softmax(row: &mut [f32]) {
+    let sum = exponentials(row);
+    for v in row.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// A softmax short of its division: the exponentials of `row` less its maximum, in place, and
+/// their sum. Attention divides its `head_dim` outputs by the sum instead of the `keys`
+/// probabilities.
+pub fn exponentials(row: &mut [f32]) -> f32 {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
         use core::arch::wasm32::*;
-        // Three passes, not four: the sum is taken as the exponentials are written (in
+        // Two passes, not three: the sum is taken as the exponentials are written (in
         // `lane_sum`'s order, so the scalar body's bits), and the maximum four lanes at a time
         // (one comparison per value in a dependent chain took as long as the exponentials).
         let max = math::simd::max(row);
         let m = f32x4_splat(max);
         let k = math::simd::Exp::load();
-        let sum = math::simd::map_sum_in_place(row, |v| math::simd::exp(f32x4_sub(v, m), &k), |v| math::exp(v - max));
-        let s = f32x4_splat(sum);
-        math::simd::map_in_place(row, |v| f32x4_div(v, s), |v| v / sum);
+        math::simd::map_sum_in_place(row, |v| math::simd::exp(f32x4_sub(v, m), &k), |v| math::exp(v - max))
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    scalar(row, math::max(row.iter().copied()));
+    scalar_exponentials(row, math::max(row.iter().copied()))
 }
 
 #[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
-fn scalar(row: &mut [f32], max: f32) {
+fn scalar_exponentials(row: &mut [f32], max: f32) -> f32 {
     for v in row.iter_mut() {
         *v = math::exp(*v - max);
     }
-    let sum = math::lane_sum(row, |v| v);
-    for v in row.iter_mut() {
-        *v /= sum;
-    }
+    math::lane_sum(row, |v| v)
 }
 
 #[cfg(test)]
@@ -56,9 +63,11 @@ mod tests {
         for n in [1, 5, 8, 23, 256] {
             let x = values(n, 9, 30.0);
             let (mut a, mut b) = (x.clone(), x.clone());
-            softmax(&mut a);
-            scalar(&mut b, x.iter().copied().fold(f32::NEG_INFINITY, f32::max));
-            assert_eq!(a, b);
+            let sums = (
+                exponentials(&mut a),
+                scalar_exponentials(&mut b, x.iter().copied().fold(f32::NEG_INFINITY, f32::max)),
+            );
+            assert_eq!((a, sums.0), (b, sums.1));
         }
     }
 }
