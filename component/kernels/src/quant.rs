@@ -629,6 +629,7 @@ pub mod simd {
 
     impl Activations {
         pub fn quantize(x: &[f32], k: usize, column_scales: &[f32]) -> Activations {
+            assert!(k > 0 && (column_scales.is_empty() || column_scales.len() == k), "quantize: inconsistent shapes");
             const R: usize = BLOCK_ROWS;
             let (rows, k8) = (x.len() / k, k & !7);
             // Three rows past the last whole block take longer one at a time (`lone_row`, ~1.5
@@ -673,8 +674,8 @@ pub mod simd {
                         round(x, scale, limit)
                     };
                     let eight = i16x8_narrow_i32x4(four(i), four(i + 4));
-                    // SAFETY: `at + 8` ≤ body.len(): the row's last step lands 8 values before
-                    // the end of its block (or of its lone row's first k8 values).
+                    // The row's last piece begins 8 values or more before the end of `body`.
+                    // SAFETY: the slice holds 8 values, 16 bytes; v128 stores need no alignment.
                     unsafe { v128_store(body[at..at + 8].as_mut_ptr() as *mut v128, eight) };
                 }
                 for ((t, &v), &cv) in tail.iter_mut().zip(&row[k8..]).zip(&c[k8..]) {
@@ -700,9 +701,10 @@ pub mod simd {
     /// The largest `|x[i] · c[i]|` (NaN ignored), as `super::max_abs` of the products:
     /// two chains of `pmax`es (see there).
     fn max_abs_product(x: &[f32], c: &[f32]) -> f32 {
+        let x = &x[..x.len().min(c.len())];
         let (n8, n4) = (x.len() & !7, x.len() & !3);
         let product = |i: usize| unsafe {
-            // SAFETY: callers pass i + 4 ≤ n4 ≤ x.len(), c.len().
+            // SAFETY: the loops pass i + 4 ≤ n4 ≤ x.len() ≤ c.len().
             f32x4_abs(f32x4_mul(
                 v128_load(x.as_ptr().add(i) as *const v128),
                 v128_load(c.as_ptr().add(i) as *const v128),
