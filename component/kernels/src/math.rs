@@ -251,20 +251,28 @@ pub mod simd {
     /// `max` of `f` of the values, `f_tail` for the last `len % 4`.
     #[inline(always)]
     pub fn max_of(x: &[f32], f: impl Fn(v128) -> v128, f_tail: impl Fn(f32) -> f32) -> f32 {
-        let (n8, n4) = (x.len() & !7, x.len() & !3);
+        // The second operand's loads are unused, and compiled away.
+        max_of_pairs(x, x, |v, _| f(v), |v, _| f_tail(v))
+    }
+
+    /// `max` of `f` of the pairs `(x[i], c[i])` (as many as the shorter slice holds), `f_tail`
+    /// for the last `len % 4`.
+    #[inline(always)]
+    pub fn max_of_pairs(x: &[f32], c: &[f32], f: impl Fn(v128, v128) -> v128, f_tail: impl Fn(f32, f32) -> f32) -> f32 {
+        let n = x.len().min(c.len());
+        let (n8, n4) = (n & !7, n & !3);
+        // SAFETY (both): `i + 4` ≤ n ≤ x.len(), c.len(); v128 loads need no alignment.
+        let pair = |i: usize| unsafe {
+            f(v128_load(x.as_ptr().add(i) as *const v128), v128_load(c.as_ptr().add(i) as *const v128))
+        };
         let (mut even, mut odd) = (f32x4_splat(f32::NEG_INFINITY), f32x4_splat(f32::NEG_INFINITY));
-        for chunk in x[..n8].chunks_exact(8) {
-            let p = chunk.as_ptr() as *const v128;
-            // SAFETY: the chunk holds 8 floats; v128 loads need no alignment.
-            unsafe {
-                even = f32x4_pmax(even, f(v128_load(p)));
-                odd = f32x4_pmax(odd, f(v128_load(p.add(1))));
-            }
+        for i in (0..n8).step_by(8) {
+            even = f32x4_pmax(even, pair(i));
+            odd = f32x4_pmax(odd, pair(i + 4));
         }
         let mut acc = f32x4_pmax(even, odd);
         if n4 > n8 {
-            // SAFETY: x[n8..n4] holds 4 floats.
-            acc = f32x4_pmax(acc, f(unsafe { v128_load(x[n8..].as_ptr() as *const v128) }));
+            acc = f32x4_pmax(acc, pair(n8));
         }
         let lanes = [
             f32x4_extract_lane::<0>(acc),
@@ -272,7 +280,7 @@ pub mod simd {
             f32x4_extract_lane::<2>(acc),
             f32x4_extract_lane::<3>(acc),
         ];
-        super::max(lanes.into_iter().chain(x[n4..].iter().map(|&v| f_tail(v))))
+        super::max(lanes.into_iter().chain(x[n4..n].iter().zip(&c[n4..n]).map(|(&v, &w)| f_tail(v, w))))
     }
 
     /// `map_in_place` that also returns the `lane_sum` of the new values, in one pass.

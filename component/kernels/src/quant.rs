@@ -653,7 +653,9 @@ pub mod simd {
             };
             let limit = super::ACTIVATION_LIMIT as f32;
             for (r, row) in x.chunks_exact(k).enumerate() {
-                let max = max_abs_product(row, c);
+                // As `super::max_abs` of the products (NaN ignored).
+                let max =
+                    crate::math::simd::max_of_pairs(row, c, |v, c| f32x4_abs(f32x4_mul(v, c)), |v, c| (v * c).abs());
                 let inverse = if max > 0.0 { limit / max } else { 0.0 };
                 xq.scales.push(if max > 0.0 { max / limit } else { 0.0 });
                 let (body, step, tail) = if r < full {
@@ -696,36 +698,6 @@ pub mod simd {
             }
             x.extend_from_slice(&self.tails[r * (k - k8)..(r + 1) * (k - k8)]);
         }
-    }
-
-    /// The largest `|x[i] · c[i]|` (NaN ignored), as `super::max_abs` of the products:
-    /// two chains of `pmax`es (see there).
-    fn max_abs_product(x: &[f32], c: &[f32]) -> f32 {
-        let x = &x[..x.len().min(c.len())];
-        let (n8, n4) = (x.len() & !7, x.len() & !3);
-        let product = |i: usize| unsafe {
-            // SAFETY: the loops pass i + 4 ≤ n4 ≤ x.len() ≤ c.len().
-            f32x4_abs(f32x4_mul(
-                v128_load(x.as_ptr().add(i) as *const v128),
-                v128_load(c.as_ptr().add(i) as *const v128),
-            ))
-        };
-        let (mut even, mut odd) = (f32x4_splat(f32::NEG_INFINITY), f32x4_splat(f32::NEG_INFINITY));
-        for i in (0..n8).step_by(8) {
-            even = f32x4_pmax(even, product(i));
-            odd = f32x4_pmax(odd, product(i + 4));
-        }
-        let mut acc = f32x4_pmax(even, odd);
-        if n4 > n8 {
-            acc = f32x4_pmax(acc, product(n8));
-        }
-        let lanes = [
-            f32x4_extract_lane::<0>(acc),
-            f32x4_extract_lane::<1>(acc),
-            f32x4_extract_lane::<2>(acc),
-            f32x4_extract_lane::<3>(acc),
-        ];
-        crate::math::max(lanes.into_iter().chain(x[n4..].iter().zip(&c[n4..]).map(|(v, c)| (v * c).abs())))
     }
 
     /// The products of `scalar::products`, of activations `xq`. `packed`: `q` is in the layout
