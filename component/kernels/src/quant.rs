@@ -167,7 +167,6 @@ fn tail_start(n: usize, k: usize, n_out: usize, group: usize) -> usize {
 /// (none if `column_scales` is empty), to i16 for a product over `k`: fills `out` and returns
 /// one scale per row.
 pub fn quantize_activations(x: &[f32], k: usize, column_scales: &[f32], out: &mut Vec<i16>) -> Vec<f32> {
-    let limit = ACTIVATION_LIMIT as f32;
     out.clear();
     out.reserve(x.len());
     let mut scales = Vec::with_capacity(x.len() / k);
@@ -179,12 +178,19 @@ pub fn quantize_activations(x: &[f32], k: usize, column_scales: &[f32], out: &mu
             multiply_into(&mut scaled, row, column_scales);
             &scaled[..]
         };
-        let max = max_abs(row);
-        let inverse = if max > 0.0 { limit / max } else { 0.0 };
+        let (inverse, scale) = activation_scales(max_abs(row));
         push_rounded(row, inverse, out);
-        scales.push(if max > 0.0 { max / limit } else { 0.0 });
+        scales.push(scale);
     }
     scales
+}
+
+/// `(multiplier to the i16 range, scale back)` of an activation row whose largest magnitude is
+/// `max` (both 0 for a row of zeros): one rule for both layouts of quantized rows, which must
+/// agree value for value.
+fn activation_scales(max: f32) -> (f32, f32) {
+    let limit = ACTIVATION_LIMIT as f32;
+    if max > 0.0 { (limit / max, max / limit) } else { (0.0, 0.0) }
 }
 
 /// `dst[i] = a[i] · b[i]`. Written with SIMD128 (the same products) because the component's
@@ -656,8 +662,8 @@ pub mod simd {
                 // As `super::max_abs` of the products (NaN ignored).
                 let max =
                     crate::math::simd::max_of_pairs(row, c, |v, c| f32x4_abs(f32x4_mul(v, c)), |v, c| (v * c).abs());
-                let inverse = if max > 0.0 { limit / max } else { 0.0 };
-                xq.scales.push(if max > 0.0 { max / limit } else { 0.0 });
+                let (inverse, scale) = super::activation_scales(max);
+                xq.scales.push(scale);
                 let (body, step, tail) = if r < full {
                     let block = &mut xq.blocks[(r - r % R) * k8..(r - r % R + R) * k8];
                     (&mut block[8 * (r % R)..], 8 * R, &mut xq.tails[r * (k - k8)..(r + 1) * (k - k8)])
